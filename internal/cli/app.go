@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/xrole/xrole/credproc"
+)
+
+// Env is everything the commands take from the outside world; main passes
+// the real ones, tests their own.
+type Env struct {
+	Args   []string
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	Now    func() time.Time
+}
+
+// commandTimeout bounds a whole command: xrole must never hang its caller.
+const commandTimeout = 60 * time.Second
+
+// app holds one run's state.
+type app struct {
+	env   Env
+	debug bool
+
+	imdsOnce sync.Once
+	md       *credproc.IMDS
+}
+
+func (a *app) debugf(format string, args ...any) {
+	if a.debug {
+		fmt.Fprintf(a.env.Stderr, "xrole: debug: "+format+"\n", args...)
+	}
+}
+
+// imds returns the run's one metadata client, so the token is fetched once.
+func (a *app) imds() *credproc.IMDS {
+	a.imdsOnce.Do(func() {
+		g := a.env.Getenv
+		a.md = &credproc.IMDS{Endpoint: credproc.IMDSEndpoint{
+			URL:      g("AWS_EC2_METADATA_SERVICE_ENDPOINT"),
+			IPv6:     strings.EqualFold(g("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE"), "ipv6"),
+			Disabled: strings.EqualFold(g("AWS_EC2_METADATA_DISABLED"), "true"),
+		}}
+	})
+	return a.md
+}
+
+// Main runs xrole and returns its exit code.
+func Main(env Env) int {
+	a := &app{env: env}
+	cliApp := a.cliApp()
+	args := env.Args
+	if len(args) == 0 {
+		args = []string{"xrole"}
+	}
+	args = a.permuteArgs(cliApp, args)
+
+	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
+	defer cancel()
+	err := cliApp.RunContext(ctx, args)
+	if err != nil {
+		printError(env.Stderr, err)
+	}
+	return exitCode(err)
+}
+
+// permuteArgs lets flags follow the profile name: it finds the command and
+// moves its flags in front of its positional arguments.
+func (a *app) permuteArgs(app *cli.App, args []string) []string {
+	for i := 1; i < len(args); i++ {
+		if strings.HasPrefix(args[i], "-") {
+			continue // global flags are all booleans
+		}
+		if cmd := app.Command(args[i]); cmd != nil {
+			out := append([]string{}, args[:i+1]...)
+			return append(out, permute(args[i+1:], cmd.Flags)...)
+		}
+		break
+	}
+	return args
+}
+
+func (a *app) cliApp() *cli.App {
+	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
+	cmds := []*cli.Command{a.processCommand(), versionCommand()}
+	for _, c := range cmds {
+		c.OnUsageError = onUsage
+	}
+	return &cli.App{
+		Name:                 "xrole",
+		Usage:                "cross-account AssumeRole credentials from the instance role, for the AWS CLI, SDKs, shells and programs",
+		Writer:               a.env.Stdout,
+		ErrWriter:            a.env.Stderr,
+		Reader:               a.env.Stdin,
+		HideHelpCommand:      true,
+		EnableBashCompletion: false,
+		OnUsageError:         onUsage,
+		// Never let urfave/cli call os.Exit: Main decides the exit code.
+		ExitErrHandler: func(*cli.Context, error) {},
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "debug", Usage: "explain each step on stderr (never prints secrets) [$XROLE_DEBUG]"},
+		},
+		Before: func(c *cli.Context) error {
+			a.debug = c.Bool("debug") || a.env.Getenv("XROLE_DEBUG") == "1" || strings.EqualFold(a.env.Getenv("XROLE_DEBUG"), "true")
+			return nil
+		},
+		Action: func(c *cli.Context) error {
+			if c.Args().Present() {
+				return usagef("unknown command %q (see xrole --help)", c.Args().First())
+			}
+			return cli.ShowAppHelp(c)
+		},
+		Commands: cmds,
+	}
+}
+
+// profileArg returns the single optional PROFILE argument, or XROLE_PROFILE.
+func (a *app) profileArg(c *cli.Context) (string, error) {
+	switch c.NArg() {
+	case 0:
+		return a.env.Getenv("XROLE_PROFILE"), nil
+	case 1:
+		return c.Args().First(), nil
+	default:
+		return "", usagef("%s takes at most one PROFILE, got %q", c.Command.Name, c.Args().Slice())
+	}
+}

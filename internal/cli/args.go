@@ -1,0 +1,39 @@
+package cli
+
+import (
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// permute moves a command's flags in front of its positional arguments, so
+// that "xrole env prod --format fish" parses as users mean it: urfave/cli v2
+// stops at the first positional argument. Everything after "--" is left in
+// place, as the command to run.
+func permute(args []string, flags []cli.Flag) []string {
+	takesValue := map[string]bool{}
+	for _, f := range flags {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	var opts, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(append(opts, pos...), args[i:]...)
+		case len(a) > 1 && a[0] == '-':
+			opts = append(opts, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(args) {
+				i++
+				opts = append(opts, args[i])
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	return append(opts, pos...)
+}
