@@ -61,7 +61,7 @@ func (r Role) Validate() error {
 	}
 	if r.Duration < MinDuration || r.Duration > max {
 		e := Errorf(KindConfig, "duration %v is outside %v..%v", r.Duration, MinDuration, max)
-		if r.Chained && r.Duration <= MaxDuration {
+		if r.Chained && r.Duration > MaxChainedDur && r.Duration <= MaxDuration {
 			e.WithHint("AWS caps a role assumed with role credentials (the instance role's included) at one hour")
 		}
 		return e

@@ -14,7 +14,9 @@ type setting struct {
 	usage string
 }
 
-func (s setting) env() string { return "XROLE_" + strings.ToUpper(strings.ReplaceAll(s.flag, "-", "_")) }
+func (s setting) env() string {
+	return "XROLE_" + strings.ToUpper(strings.ReplaceAll(s.flag, "-", "_"))
+}
 func (s setting) key() string { return "xrole_" + strings.ReplaceAll(s.flag, "-", "_") }
 
 var (

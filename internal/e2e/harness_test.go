@@ -202,3 +202,15 @@ func awsCLIs(t *testing.T) map[string]string {
 	}
 	return clis
 }
+
+// motoAssumeCalls is moto's own count of AssumeRole calls on the target role.
+func (e *env) motoAssumeCalls() int {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	n, err := moto.AssumeRoleCalls(ctx, e.world.TargetRoleARN)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return n
+}

@@ -27,8 +27,8 @@ func TestAWSCLIThroughCredentialProcess(t *testing.T) {
 			if arn != e.wantTargetARN() {
 				t.Fatalf("identity %q, want %q", arn, e.wantTargetARN())
 			}
-			if e.guard.AssumeCalls() != 1 {
-				t.Errorf("AssumeRole calls = %d, want 1", e.guard.AssumeCalls())
+			if n := e.motoAssumeCalls(); n != 1 {
+				t.Errorf("moto received %d AssumeRole calls for the target role, want 1", n)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -46,7 +47,8 @@ func Start(ctx context.Context, logPath string) (*Moto, error) {
 		}
 		cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", strconv.Itoa(port))
 		cmd.Stdout, cmd.Stderr = logf, logf
-		cmd.Env = motoEnv()
+		cmd.Dir = filepath.Dir(logPath)
+		cmd.Env = append(motoEnv(), "MOTO_RECORDER_FILEPATH="+filepath.Join(cmd.Dir, "moto_recording"))
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 		if err := cmd.Start(); err != nil {
 			logf.Close()

@@ -1,0 +1,183 @@
+package e2e
+
+import (
+	"context"
+	"net"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xrole/xrole/internal/imdsfake"
+	"github.com/xrole/xrole/internal/motoworld"
+)
+
+// closedURL is an address where nothing listens.
+func closedURL(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return "http://" + addr
+}
+
+// Every bad input and fault: its exit code, nothing on stdout, one
+// "xrole: error:" line (hints may follow), and no secret on stderr.
+func TestBadInput(t *testing.T) {
+	type row struct {
+		name   string
+		config string // AWS config file; prodProfile when empty
+		args   []string
+		vars   map[string]string
+		setup  func(t *testing.T, e *env) []string // may return args instead
+		code   int
+		stderr string // regexp for the first line of stderr
+	}
+	rows := []row{
+		{name: "unknown profile", args: []string{"process", "nope"}, code: 2,
+			stderr: `^xrole: error: profile "nope" not found in .*/config$`},
+		{name: "malformed role ARN", args: []string{"process", "--role-arn", "arn:aws:iam::12:role/x"}, code: 2,
+			stderr: `^xrole: error: role ARN "arn:aws:iam::12:role/x" is not of the form`},
+		{name: "missing role ARN", args: []string{"process"}, code: 2,
+			stderr: `^xrole: error: no role ARN given$`},
+		{name: "session name with a space", args: []string{"process", "prod", "--session-name", "my session"}, code: 2,
+			stderr: `^xrole: error: profile "prod": session name "my session" must be 2 to 64 characters`},
+		{name: "session name too long", args: []string{"process", "prod", "--session-name", strings.Repeat("s", 65)}, code: 2,
+			stderr: `^xrole: error: profile "prod": session name "s+" must be 2 to 64`},
+		{name: "duration below 15m", args: []string{"process", "prod", "--duration", "5m"}, code: 2,
+			stderr: `^xrole: error: profile "prod": duration 5m0s is outside 15m0s\.\.1h0m0s$`},
+		{name: "duration above 1h from the instance role", args: []string{"process", "prod", "--duration", "2h"}, code: 2,
+			stderr: `^xrole: error: profile "prod": duration 2h0m0s is outside 15m0s\.\.1h0m0s$`},
+		{name: "duration above 12h", args: []string{"process", "prod", "--source", "env", "--duration", "43201"}, code: 2,
+			stderr: `^xrole: error: profile "prod": duration 12h0m1s is outside 15m0s\.\.12h0m0s$`},
+		{name: "duration not a duration", args: []string{"process", "prod", "--duration", "soon"}, code: 2,
+			stderr: `^xrole: error: --duration: duration "soon" is neither a Go duration`},
+		{name: "unknown source", args: []string{"process", "prod", "--source", "ssm"}, code: 2,
+			stderr: `^xrole: error: --source: source "ssm": want imds, env or profile:NAME$`},
+		{name: "source profile missing", args: []string{"process", "prod", "--source", "profile:hub"}, code: 2,
+			stderr: `^xrole: error: profile "hub" not found in `},
+		{name: "source profile without credentials", args: []string{"process", "prod", "--source", "profile:default"}, code: 2,
+			stderr: `^xrole: error: source profile "default" has no credentials xrole can use$`},
+		{name: "profile loop", config: "[profile a]\nxrole_role_arn = arn:aws:iam::222222222222:role/a\nxrole_source = profile:b\n[profile b]\nxrole_role_arn = arn:aws:iam::222222222222:role/b\nxrole_source = profile:a\n",
+			args: []string{"process", "a"}, code: 2, stderr: `^xrole: error: profiles form a loop: a -> b -> a$`},
+		{name: "profile with role_arn", config: "[profile prod]\nrole_arn = arn:aws:iam::222222222222:role/x\nxrole_role_arn = arn:aws:iam::222222222222:role/x\n",
+			args: []string{"process", "prod"}, code: 2, stderr: `^xrole: error: profile "prod" sets role_arn`},
+		{name: "malformed config file", config: "[profile prod\nxrole_role_arn = x\n", args: []string{"process", "prod"}, code: 2,
+			stderr: `^xrole: error: AWS config file: parse .*/config: `},
+		{name: "key before any section", config: "xrole_role_arn = x\n[profile prod]\n", args: []string{"process", "prod"}, code: 2,
+			stderr: `^xrole: error: AWS config file: parse .*: key "xrole_role_arn" stands before any \[section\]$`},
+		{name: "unknown flag", args: []string{"process", "prod", "--rol-arn", "x"}, code: 2,
+			stderr: `^xrole: error: flag provided but not defined: -rol-arn$`},
+		{name: "two profiles", args: []string{"process", "prod", "dev"}, code: 2,
+			stderr: `^xrole: error: process takes at most one PROFILE, got \["prod" "dev"\]$`},
+		{name: "unknown command", args: []string{"procesz"}, code: 2,
+			stderr: `^xrole: error: unknown command "procesz"`},
+		{name: "bad region", args: []string{"process", "prod", "--region", "moon"}, code: 2,
+			stderr: `^xrole: error: profile "prod": region "moon" is not a region name`},
+		{name: "external id too short", args: []string{"process", "prod", "--external-id", "x"}, code: 2,
+			stderr: `^xrole: error: profile "prod": external id must be 2 to 1224 characters`},
+		{name: "no region off EC2", args: []string{"process", "--role-arn", "arn:aws:iam::222222222222:role/x", "--source", "env"}, code: 2,
+			stderr: `^xrole: error: no region for STS$`},
+		{name: "metadata unreachable", code: 3, args: []string{"process", "prod"},
+			setup: func(t *testing.T, e *env) []string {
+				e.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = closedURL(t)
+				return nil
+			},
+			stderr: `^xrole: error: list instance roles: instance metadata at http://127\.0\.0\.1:\d+ unreachable: connection refused$`},
+		{name: "no role attached", code: 3, args: []string{"process", "prod"},
+			setup:  func(t *testing.T, e *env) []string { e.imds.SetMode(imdsfake.NoRole, 0); return nil },
+			stderr: `^xrole: error: no IAM role is attached to this instance$`},
+		{name: "hop limit", code: 3, args: []string{"process", "prod"},
+			setup:  func(t *testing.T, e *env) []string { e.imds.SetMode(imdsfake.HopLimit, 10*time.Second); return nil },
+			stderr: `^xrole: error: instance metadata token request timed out, but .* answers: the IMDSv2 hop limit is too low`},
+		{name: "metadata failing", code: 3, args: []string{"process", "prod"},
+			setup:  func(t *testing.T, e *env) []string { e.imds.SetMode(imdsfake.Error500, 0); return nil },
+			stderr: `^xrole: error: list instance roles: instance metadata at .* failing with HTTP 500 after retries$`},
+		{name: "metadata IMDSv1 only", code: 3, args: []string{"process", "prod"},
+			setup:  func(t *testing.T, e *env) []string { e.imds.SetMode(imdsfake.V1Only, 0); return nil },
+			stderr: `^xrole: error: instance metadata at .* refuses IMDSv2 tokens \(HTTP 403\); xrole never falls back to IMDSv1$`},
+		{name: "metadata disabled", code: 3, args: []string{"process", "prod"}, vars: map[string]string{"AWS_EC2_METADATA_DISABLED": "true"},
+			stderr: `^xrole: error: instance metadata is disabled by AWS_EC2_METADATA_DISABLED$`},
+		{name: "env source without keys", code: 3, args: []string{"process", "prod", "--source", "env"},
+			stderr: `^xrole: error: source env: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not both set$`},
+		{name: "untrusted principal", code: 4,
+			setup: func(t *testing.T, e *env) []string {
+				arn := e.role(t, "untrusted", motoworld.TrustRole("arn:aws:iam::333333333333:role/other", ""))
+				return []string{"process", "--role-arn", arn}
+			},
+			stderr: `^xrole: error: assume "arn:aws:iam::222222222222:role/untrusted-.*": access denied: User: arn:aws:sts::111111111111:assumed-role/web-.*/i-0a1b2c3d4e5f60718 is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::222222222222:role/untrusted-`},
+		{name: "wrong external id", code: 4, args: []string{"process", "prod", "--external-id", "not-the-one"},
+			stderr: `^xrole: error: assume ".*": access denied: User: .* is not authorized to perform: sts:AssumeRole`},
+		{name: "missing external id", code: 4, config: strings.Replace(prodProfile, "xrole_external_id", "# xrole_external_id", 1), args: []string{"process", "prod"},
+			stderr: `^xrole: error: assume ".*": access denied: `},
+		{name: "no identity policy", code: 4,
+			setup: func(t *testing.T, e *env) []string {
+				arn := e.role(t, "unlisted", motoworld.TrustRole(e.world.InstanceRoleARN, ""))
+				return []string{"process", "--role-arn", arn}
+			},
+			stderr: `^xrole: error: assume ".*": access denied: .* because no identity-based policy allows the sts:AssumeRole action$`},
+		{name: "throttled", code: 5, args: []string{"process", "prod"},
+			setup:  func(t *testing.T, e *env) []string { e.guard.SetFault(motoworld.Throttle); return nil },
+			stderr: `^xrole: error: assume ".*": STS throttled the call after retries: Throttling$`},
+		{name: "STS failing", code: 5, args: []string{"process", "prod"},
+			setup:  func(t *testing.T, e *env) []string { e.guard.SetFault(motoworld.Unavailable); return nil },
+			stderr: `^xrole: error: assume ".*": STS at http://127\.0\.0\.1:\d+ failing with HTTP 503 after retries: ServiceUnavailable$`},
+		{name: "STS unreachable", code: 5, args: []string{"process", "prod"},
+			setup: func(t *testing.T, e *env) []string {
+				e.vars["AWS_ENDPOINT_URL_STS"] = closedURL(t)
+				return nil
+			},
+			stderr: `^xrole: error: assume ".*": STS at http://127\.0\.0\.1:\d+ unreachable: connection refused$`},
+	}
+	if len(rows) < 20 {
+		t.Fatalf("the table must hold at least 20 rows, has %d", len(rows))
+	}
+	for _, tt := range rows {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t)
+			cfg := tt.config
+			if cfg == "" {
+				cfg = prodProfile
+			}
+			e.config(cfg)
+			args := tt.args
+			if tt.setup != nil {
+				if a := tt.setup(t, e); a != nil {
+					args = a
+				}
+			}
+			r := e.xrole(tt.vars, args...)
+			t.Logf("stderr:\n%s", r.stderr)
+			if r.code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr: %s", r.code, tt.code, r.stderr)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout not empty: %q", r.stdout)
+			}
+			lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+			if !regexp.MustCompile(tt.stderr).MatchString(lines[0]) {
+				t.Errorf("first stderr line\n  %q\ndoes not match\n  %q", lines[0], tt.stderr)
+			}
+			for _, l := range lines[1:] {
+				if !strings.HasPrefix(l, "xrole: hint: ") {
+					t.Errorf("stderr line %q is neither the error nor a hint", l)
+				}
+			}
+		})
+	}
+}
+
+// role creates a role in the target account whose name starts with prefix.
+func (e *env) role(t *testing.T, prefix string, trust motoworld.Policy) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	arn, err := moto.CreateRole(ctx, motoworld.TargetAccount, prefix+"-"+e.world.Name, trust)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return arn
+}
