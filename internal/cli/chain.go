@@ -69,7 +69,7 @@ func (r *resolver) top(c *cli.Context, profile string) (*hop, error) {
 			return nil, r.unknownProfile(profile)
 		}
 	}
-	return r.hop(lookup{c: c, getenv: r.getenv, keys: keys, profile: profile}, []string{profile})
+	return r.hop(lookup{c: c, useEnv: true, getenv: r.getenv, keys: keys, profile: profile}, []string{profile})
 }
 
 func (r *resolver) unknownProfile(name string) error {

@@ -46,10 +46,11 @@ func roleFlags() []cli.Flag {
 type origin string
 
 // lookup resolves one setting with precedence flag > XROLE_* > profile key.
-// keys is the profile (nil when there is none); c may be nil for a profile
-// that a chain refers to, where only its own keys count.
+// keys is the profile (nil when there is none). The command's own hop reads
+// flags and variables; a profile that a chain refers to has only its keys.
 type lookup struct {
-	c       *cli.Context
+	c       *cli.Context // nil: no flags
+	useEnv  bool         // read XROLE_* variables
 	getenv  func(string) string
 	keys    map[string]string
 	profile string
@@ -59,7 +60,7 @@ func (l lookup) get(s setting) (string, origin) {
 	if l.c != nil && l.c.IsSet(s.flag) {
 		return l.c.String(s.flag), origin("--" + s.flag)
 	}
-	if l.c != nil {
+	if l.useEnv {
 		if v := l.getenv(s.env()); v != "" {
 			return v, origin(s.env())
 		}
