@@ -31,7 +31,7 @@ func run(m *testing.M) int {
 	defer os.RemoveAll(tmp)
 	binDir = filepath.Join(tmp, "bin")
 	xroleBin = filepath.Join(binDir, "xrole")
-	build := exec.Command("go", "build", "-o", xroleBin, "github.com/xrole/xrole/cmd/xrole")
+	build := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", xroleBin, "github.com/xrole/xrole/cmd/xrole")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build xrole:", err)

@@ -49,7 +49,9 @@ func Start(ctx context.Context, logPath string) (*Moto, error) {
 		cmd.Stdout, cmd.Stderr = logf, logf
 		cmd.Dir = filepath.Dir(logPath)
 		cmd.Env = append(motoEnv(), "MOTO_RECORDER_FILEPATH="+filepath.Join(cmd.Dir, "moto_recording"))
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		// Its own group, so Stop ends its children too; and killed by the
+		// kernel if we die first (a panicking test skips deferred Stops).
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err != nil {
 			logf.Close()
 			return nil, fmt.Errorf("start moto_server: %w", err)

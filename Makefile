@@ -1,0 +1,35 @@
+# xrole: the two commands a newcomer needs are `make demo` and `make test`.
+GO       ?= go
+BIN      := bin/xrole
+# urfave/cli's docs generation is dead weight in a credential_process.
+TAGS     := urfave_cli_no_docs
+export DBUS_SESSION_BUS_ADDRESS := unix:path=/nonexistent
+
+.PHONY: all build test demo deps vet fuzz clean
+
+all: build
+
+build:
+	$(GO) build -tags $(TAGS) -trimpath -o $(BIN) ./cmd/xrole
+
+deps:
+	@scripts/deps
+
+vet:
+	$(GO) vet ./...
+
+# The whole suite: unit tests, and end-to-end tests of the real binary
+# against moto_server, the IMDSv2 fake and the AWS CLI v1 and v2.
+test: deps vet
+	$(GO) test -race -count=1 -timeout 15m ./...
+
+demo: deps build
+	$(GO) run ./internal/demo $(BIN)
+
+# Fuzz each parser for a while (not part of test).
+fuzz:
+	$(GO) test ./internal/awsconfig -run '^$$' -fuzz FuzzParse -fuzztime 30s
+	$(GO) test ./credproc -run '^$$' -fuzz FuzzSanitizeSessionName -fuzztime 30s
+
+clean:
+	rm -rf bin dist
