@@ -19,9 +19,11 @@ vet:
 	$(GO) vet ./...
 
 # The whole suite: unit tests, and end-to-end tests of the real binary
-# against moto_server, the IMDSv2 fake and the AWS CLI v1 and v2.
+# against moto_server, the IMDSv2 fake and the AWS CLI v1 and v2, in a
+# network namespace with loopback only (scripts/offline).
 test: deps vet
-	$(GO) test -race -count=1 -timeout 15m ./...
+	$(GO) mod download
+	scripts/offline $(GO) test -race -count=1 -timeout 15m ./...
 
 demo: deps build
 	$(GO) run ./internal/demo $(BIN)

@@ -25,7 +25,7 @@ var worldSeq atomic.Int64
 // env is one test's machine: a world in moto, its guard, its instance
 // metadata, and a home directory with an AWS config file.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	world *motoworld.World
 	guard *motoworld.Guard
 	imds  *imdsfake.Server
@@ -35,7 +35,7 @@ type env struct {
 	vars            map[string]string
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
