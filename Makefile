@@ -32,6 +32,7 @@ demo: deps build
 fuzz:
 	$(GO) test ./internal/awsconfig -run '^$$' -fuzz FuzzParse -fuzztime 30s
 	$(GO) test ./credproc -run '^$$' -fuzz FuzzSanitizeSessionName -fuzztime 30s
+	$(GO) test ./credproc -run '^$$' -fuzz FuzzParseIMDSCreds -fuzztime 30s
 
 clean:
 	rm -rf bin dist

@@ -117,12 +117,18 @@ func (p *IMDS) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil {
 		return aws.Credentials{}, p.explain(ctx, fmt.Sprintf("read instance role %q", role), err)
 	}
+	return parseIMDSCreds(role, []byte(body))
+}
+
+// parseIMDSCreds reads the credentials document of an instance role. Its
+// errors never quote the document: it holds the secret.
+func parseIMDSCreds(role string, body []byte) (aws.Credentials, error) {
 	var c imdsCreds
-	if err := json.Unmarshal([]byte(body), &c); err != nil {
+	if err := json.Unmarshal(body, &c); err != nil {
 		return aws.Credentials{}, Errorf(KindBase, "instance role %q: malformed credentials document from instance metadata", role)
 	}
 	if !strings.EqualFold(c.Code, "Success") {
-		return aws.Credentials{}, Errorf(KindBase, "instance role %q: instance metadata reports %q: %s", role, c.Code, c.Message)
+		return aws.Credentials{}, Errorf(KindBase, "instance role %q: instance metadata reports code %q", role, c.Code)
 	}
 	if c.AccessKeyID == "" || c.SecretAccessKey == "" || c.Expiration.IsZero() {
 		return aws.Credentials{}, Errorf(KindBase, "instance role %q: instance metadata returned incomplete credentials", role)

@@ -132,3 +132,27 @@ func TestFlagsWithoutProfile(t *testing.T) {
 }
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// --debug explains each step on stderr, keeps stdout the bare document, and
+// shows no secret (e.xrole checks stderr against every secret it knows).
+func TestDebugShowsStepsNotSecrets(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	e.config(prodProfile)
+	r := e.xrole(nil, "--debug", "process", "prod")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{"xrole: debug: base credentials: instance role from", "xrole: debug: assume " + e.world.TargetRoleARN, "xrole: debug: got credentials{AccessKeyId:ASIA"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("debug output lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, e.world.Instance.AccessKeyID) {
+		t.Errorf("debug output shows the whole instance access key id:\n%s", r.stderr)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("stdout is not the bare document: %v", err)
+	}
+}
