@@ -131,19 +131,19 @@ func (k *keyctlKeyring) Set(item Item) error {
 	// keyring and unlink from the intermediate keyring again.
 	key, err := keyctlAdd(unix.KEY_SPEC_SESSION_KEYRING, "user", item.Key, item.Data)
 	if err != nil {
-		return fmt.Errorf("adding key to session failed: %v", err)
+		return fmt.Errorf("adding key to session failed: %w", err) // xrole: %w keeps EDQUOT visible
 	}
 
 	if err := keyctlSetperm(key, k.perm); err != nil {
-		return fmt.Errorf("setting permission 0x%x failed: %v", k.perm, err)
+		return fmt.Errorf("setting permission 0x%x failed: %w", k.perm, err)
 	}
 
 	if err := keyctlLink(k.keyring, key); err != nil {
-		return fmt.Errorf("linking key to keyring failed: %v", err)
+		return fmt.Errorf("linking key to keyring failed: %w", err)
 	}
 
 	if err := keyctlUnlink(unix.KEY_SPEC_SESSION_KEYRING, key); err != nil {
-		return fmt.Errorf("unlinking key from session failed: %v", err)
+		return fmt.Errorf("unlinking key from session failed: %w", err)
 	}
 
 	return nil

@@ -1,0 +1,5 @@
+//go:build !linux
+
+package cache
+
+var keyctlPerm uint32
