@@ -44,8 +44,16 @@ func (a *Auto) current() Store {
 // Name implements Store: "auto (keyring:keyctl)" or "auto (file)".
 func (a *Auto) Name() string { return "auto (" + a.current().Name() + ")" }
 
-// Get implements Store.
-func (a *Auto) Get(key string) ([]byte, error) { return a.current().Get(key) }
+// Get implements Store. Once the keyring is full, entries stored there
+// before stay good until they expire: a miss in files looks there too.
+func (a *Auto) Get(key string) ([]byte, error) {
+	s := a.current()
+	b, err := s.Get(key)
+	if errors.Is(err, ErrNotFound) && s == a.file && a.primary != nil {
+		return a.primary.Get(key)
+	}
+	return b, err
+}
 
 // Set implements Store.
 func (a *Auto) Set(key string, value []byte, expires time.Time) error {
@@ -102,4 +110,16 @@ func (a *Auto) Clear() error {
 		return nil
 	}
 	return err
+}
+
+// Parts returns the stores behind s: Auto's keyring and files, or s itself.
+func Parts(s Store) []Store {
+	a, ok := s.(*Auto)
+	if !ok {
+		return []Store{s}
+	}
+	if a.primary == nil {
+		return []Store{a.file}
+	}
+	return []Store{a.primary, a.file}
 }

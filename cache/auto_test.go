@@ -49,3 +49,26 @@ func TestAutoFallsBackToFilesOnceOnQuota(t *testing.T) {
 		t.Fatalf("after Clear, auto reads the keyring again: %v", err)
 	}
 }
+
+// An entry stored in the keyring before it filled up is still served.
+func TestAutoReadsKeyringEntriesAfterFallback(t *testing.T) {
+	file, err := OpenFile(filepath.Join(t.TempDir(), "xrole"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ring := NewArray()
+	k := Key("before")
+	if err := ring.Set(k, []byte("old"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	a := NewAuto(quotaStore{ring}, file, func(string) {})
+	if err := a.Set(Key("after"), []byte("new"), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := a.Get(k); err != nil || string(got) != "old" {
+		t.Fatalf("keyring entry after fallback: %q, %v", got, err)
+	}
+	if _, err := a.Get(Key("neither")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("miss: %v", err)
+	}
+}

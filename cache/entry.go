@@ -80,3 +80,7 @@ func (e Entry) GoString() string { return e.String() }
 
 // Format makes every verb print the redacted form.
 func (e Entry) Format(f fmt.State, _ rune) { fmt.Fprint(f, e.String()) }
+
+// Decode parses a stored value; anything but a complete entry of this
+// version is an error.
+func Decode(b []byte) (Entry, error) { return decodeEntry(b) }

@@ -66,6 +66,9 @@ func OpenKeyring(backend string, o KeyringOptions) (*Keyring, error) {
 	if !known {
 		return nil, fmt.Errorf("unknown keyring backend %q (want one of %s)", backend, strings.Join(KeyringBackends, ", "))
 	}
+	if backend == "file" && o.Password == "" {
+		return nil, ErrNoPassword // fail at open, before any refresh
+	}
 	ring, err := keyring.Open(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open keyring:%s: %w", backend, err)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -47,4 +49,23 @@ func (l *Locker) Lock(ctx context.Context, key string) (unlock func(), err error
 		err = ctx.Err()
 	}
 	return nil, fmt.Errorf("lock %s: %w", path, err)
+}
+
+// RemoveLocks deletes the lock files in dir. A process that holds one
+// keeps its lock on the unlinked file; at worst the next refresh of that
+// key runs beside it.
+func RemoveLocks(dir string) error {
+	locks, err := filepath.Glob(filepath.Join(dir, "*.lock"))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, l := range locks {
+		if k := strings.TrimSuffix(filepath.Base(l), ".lock"); validKey(k) {
+			if err := os.Remove(l); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -87,11 +90,48 @@ func TestStoreContract(t *testing.T) {
 			}
 			return s
 		},
-		"array": func(t *testing.T) Store { return NewArray() },
+		"array":        func(t *testing.T) Store { return NewArray() },
+		"keyring:pass": openPass,
 	}
 	for name, open := range stores {
 		t.Run(name, func(t *testing.T) { contract(t, open(t)) })
 	}
+}
+
+// openPass sets up a throwaway GnuPG home and password store (scripts/deps
+// installs Debian's pass package) and opens the pass backend on them.
+func openPass(t *testing.T) Store {
+	for _, tool := range []string{"pass", "gpg", "gpgconf"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed; scripts/deps installs Debian's pass package: %v", tool, err)
+		}
+	}
+	dir, err := os.MkdirTemp("", "xrole-pass-") // short: gpg-agent's socket lives here
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("GNUPGHOME", filepath.Join(dir, "gnupg"))
+	t.Setenv("PASSWORD_STORE_DIR", filepath.Join(dir, "store"))
+	t.Cleanup(func() {
+		exec.Command("gpgconf", "--kill", "gpg-agent").Run()
+		os.RemoveAll(dir)
+	})
+	if err := os.Mkdir(filepath.Join(dir, "gnupg"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"gpg", "--batch", "--passphrase", "", "--quick-gen-key", "xrole test <test@xrole.invalid>", "default", "default", "never"},
+		{"pass", "init", "test@xrole.invalid"},
+	} {
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+	}
+	s, err := OpenKeyring("pass", KeyringOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 func TestNoneStoresNothing(t *testing.T) {
@@ -109,10 +149,7 @@ func TestNoneStoresNothing(t *testing.T) {
 }
 
 func TestKeyringFileNeverPrompts(t *testing.T) {
-	s, err := OpenKeyring("file", KeyringOptions{Dir: t.TempDir()})
-	if err == nil {
-		err = s.Set(Key("k"), []byte("v"), time.Now().Add(time.Hour))
-	}
+	_, err := OpenKeyring("file", KeyringOptions{Dir: t.TempDir()})
 	if !errors.Is(err, ErrNoPassword) {
 		t.Fatalf("got %v, want ErrNoPassword", err)
 	}

@@ -134,3 +134,18 @@ func CurrentUser() string {
 func (r Role) String() string {
 	return fmt.Sprintf("role %s session %s duration %v", r.ARN, r.SessionName, r.Duration)
 }
+
+// KeyParts lists everything in r that changes the credentials, for a cache
+// key. An empty session name stands for the derived default.
+func (r Role) KeyParts() []string {
+	session := r.SessionName
+	if session == "" {
+		session = "(default)"
+	}
+	region := r.Region
+	if region == "" {
+		region = "(imds)"
+	}
+	return []string{"arn=" + r.ARN, "external-id=" + r.ExternalID, "session=" + session,
+		"duration=" + r.Duration.String(), "region=" + region}
+}

@@ -82,6 +82,14 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 			continue // global flags are all booleans
 		}
 		if cmd := app.Command(args[i]); cmd != nil {
+			// Descend into subcommands (cache list, cache clear).
+			for i+1 < len(args) && len(cmd.Subcommands) > 0 {
+				sub := cmd.Command(args[i+1])
+				if sub == nil {
+					break
+				}
+				cmd, i = sub, i+1
+			}
 			out := append([]string{}, args[:i+1]...)
 			return append(out, permute(args[i+1:], cmd.Flags)...)
 		}
@@ -92,10 +100,15 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 
 func (a *app) cliApp() *cli.App {
 	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
-	cmds := []*cli.Command{a.processCommand(), versionCommand()}
-	for _, c := range cmds {
-		c.OnUsageError = onUsage
+	cmds := []*cli.Command{a.processCommand(), a.cacheCommand(), versionCommand()}
+	var setUsage func([]*cli.Command)
+	setUsage = func(cs []*cli.Command) {
+		for _, c := range cs {
+			c.OnUsageError = onUsage
+			setUsage(c.Subcommands)
+		}
 	}
+	setUsage(cmds)
 	return &cli.App{
 		Name:                 "xrole",
 		Usage:                "cross-account AssumeRole credentials from the instance role, for the AWS CLI, SDKs, shells and programs",

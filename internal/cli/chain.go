@@ -58,18 +58,18 @@ func newResolver(getenv func(string) string) (*resolver, error) {
 	return &resolver{getenv: getenv, config: cfg, credsPath: credsPath}, nil
 }
 
-// top resolves the command's own hop: flags, XROLE_* variables, then the
-// profile's keys.
-func (r *resolver) top(c *cli.Context, profile string) (*hop, error) {
+// topLookup reads the command's settings: flags, XROLE_* variables, then
+// the profile's keys.
+func (r *resolver) topLookup(c *cli.Context, profile string) (lookup, error) {
 	var keys map[string]string
 	if profile != "" {
 		var ok bool
 		keys, ok = r.config.ConfigProfile(profile)
 		if !ok {
-			return nil, r.unknownProfile(profile)
+			return lookup{}, r.unknownProfile(profile)
 		}
 	}
-	return r.hop(lookup{c: c, useEnv: true, getenv: r.getenv, keys: keys, profile: profile}, []string{profile})
+	return lookup{c: c, useEnv: true, getenv: r.getenv, keys: keys, profile: profile}, nil
 }
 
 func (r *resolver) unknownProfile(name string) error {

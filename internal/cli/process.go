@@ -27,21 +27,10 @@ func (a *app) processCommand() *cli.Command {
 	}
 }
 
-// credentials resolves the settings (no network), then runs the chain.
+// credentials resolves the settings (no network), then serves the chain
+// from the cache or runs it.
 func (a *app) credentials(c *cli.Context, profile string) (credproc.Document, error) {
-	r, err := newResolver(a.env.Getenv)
-	if err != nil {
-		return credproc.Document{}, err
-	}
-	h, err := r.top(c, profile)
-	if err != nil {
-		return credproc.Document{}, err
-	}
-	p, err := a.build(c.Context, h)
-	if err != nil {
-		return credproc.Document{}, err
-	}
-	creds, err := p.Retrieve(c.Context)
+	creds, _, err := a.cachedCredentials(c.Context, c, profile)
 	if err != nil {
 		return credproc.Document{}, err
 	}

@@ -20,16 +20,18 @@ func (s setting) env() string {
 func (s setting) key() string { return "xrole_" + strings.ReplaceAll(s.flag, "-", "_") }
 
 var (
-	sRoleARN     = setting{"role-arn", "ARN of the role to assume"}
-	sExternalID  = setting{"external-id", "external id the role's trust policy requires"}
-	sSessionName = setting{"session-name", "role session name (default: instance id, or user@host)"}
-	sDuration    = setting{"duration", "session duration, Go duration or seconds, 15m..12h (at most 1h from role credentials such as the instance role's)"}
-	sRegion      = setting{"region", "region of the STS endpoint (default: profile region, AWS_REGION, then instance metadata)"}
-	sSource      = setting{"source", "base credentials: imds (default), env, or profile:NAME"}
+	sRoleARN       = setting{"role-arn", "ARN of the role to assume"}
+	sExternalID    = setting{"external-id", "external id the role's trust policy requires"}
+	sSessionName   = setting{"session-name", "role session name (default: instance id, or user@host)"}
+	sDuration      = setting{"duration", "session duration, Go duration or seconds, 15m..12h (at most 1h from role credentials such as the instance role's)"}
+	sRegion        = setting{"region", "region of the STS endpoint (default: profile region, AWS_REGION, then instance metadata)"}
+	sSource        = setting{"source", "base credentials: imds (default), env, or profile:NAME"}
+	sCache         = setting{"cache", "credentials cache: auto (default), file, none, or keyring:NAME (keyctl, secret-service, kwallet, keychain, wincred, pass, file)"}
+	sRefreshWindow = setting{"refresh-window", "refresh cached credentials once less than this remains (default 15m, at most half the session)"}
 )
 
 // roleSettings are the role flags of process (and later env, exec, configure).
-var roleSettings = []setting{sRoleARN, sExternalID, sSessionName, sDuration, sRegion, sSource}
+var roleSettings = []setting{sRoleARN, sExternalID, sSessionName, sDuration, sRegion, sSource, sCache, sRefreshWindow}
 
 func roleFlags() []cli.Flag {
 	var fs []cli.Flag

@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"net"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -130,6 +132,41 @@ func TestBadInput(t *testing.T) {
 				return nil
 			},
 			stderr: `^xrole: error: assume ".*": STS at http://127\.0\.0\.1:\d+ unreachable: connection refused$`},
+		// The cache's options.
+		{name: "unknown cache backend", args: []string{"process", "prod", "--cache", "redis"}, code: 2,
+			stderr: `^xrole: error: --cache: cache backend "redis": want auto, file, none, or keyring:NAME`},
+		{name: "unknown cache backend in XROLE_CACHE", args: []string{"process", "prod"}, vars: map[string]string{"XROLE_CACHE": "keyring:vault"}, code: 2,
+			stderr: `^xrole: error: XROLE_CACHE: cache backend "keyring:vault": want`},
+		{name: "unknown cache backend in the profile", config: prodProfile + "xrole_cache = s3\n", args: []string{"process", "prod"}, vars: map[string]string{"XROLE_CACHE": ""}, code: 2,
+			stderr: `^xrole: error: xrole_cache in profile "prod": cache backend "s3": want`},
+		{name: "refresh window not a duration", args: []string{"process", "prod", "--refresh-window", "later"}, code: 2,
+			stderr: `^xrole: error: --refresh-window: refresh window "later": want a duration from 0 to 12h$`},
+		{name: "refresh window negative", args: []string{"process", "prod", "--refresh-window", "-5m"}, code: 2,
+			stderr: `^xrole: error: --refresh-window: refresh window "-5m": want a duration from 0 to 12h$`},
+		{name: "lock timeout not a duration", args: []string{"process", "prod"}, vars: map[string]string{"XROLE_LOCK_TIMEOUT": "forever"}, code: 2,
+			stderr: `^xrole: error: XROLE_LOCK_TIMEOUT "forever": want a duration above 0 and at most 45s$`},
+		{name: "keyring file without passphrase", args: []string{"process", "prod", "--cache", "keyring:file"}, code: 2,
+			stderr: `^xrole: error: keyring:file needs a passphrase in XROLE_KEYRING_PASSWORD; xrole never prompts$`},
+		{name: "world-writable cache directory", args: []string{"process", "prod"},
+			setup: func(t *testing.T, e *env) []string {
+				dir := filepath.Join(e.home, ".cache", "xrole")
+				if err := os.MkdirAll(dir, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Chmod(dir, 0o777); err != nil {
+					t.Fatal(err)
+				}
+				return nil
+			},
+			code: 2, stderr: `^xrole: error: refusing cache directory .*/\.cache/xrole: mode 0777 lets others write to it$`},
+		{name: "cache list with an argument", args: []string{"cache", "list", "prod"}, code: 2,
+			stderr: `^xrole: error: cache list takes no arguments, got \["prod"\]$`},
+		{name: "cache clear with two profiles", args: []string{"cache", "clear", "a", "b"}, code: 2,
+			stderr: `^xrole: error: cache clear takes at most one PROFILE, got \["a" "b"\]$`},
+		{name: "unknown cache command", args: []string{"cache", "purge"}, code: 2,
+			stderr: `^xrole: error: unknown cache command "purge": want list or clear$`},
+		{name: "cache list with a bad backend", args: []string{"cache", "list", "--cache", "nope"}, code: 2,
+			stderr: `^xrole: error: --cache: cache backend "nope": want`},
 	}
 	if len(rows) < 20 {
 		t.Fatalf("the table must hold at least 20 rows, has %d", len(rows))

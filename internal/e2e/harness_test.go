@@ -67,6 +67,10 @@ func newEnv(t testing.TB) *env {
 		"AWS_ENDPOINT_URL_STS":              gs.URL,
 		"DBUS_SESSION_BUS_ADDRESS":          "unix:path=/nonexistent",
 		"LANG":                              "C.UTF-8",
+		// Each test's own file cache under its home; keyctl's user keyring
+		// is shared by every process of the user, so tests choose it
+		// explicitly.
+		"XROLE_CACHE": "file",
 	}
 	return e
 }
@@ -108,14 +112,7 @@ func (e *env) run(extra map[string]string, name string, args ...string) result {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, name, args...)
-	for k, v := range e.vars {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	for k, v := range extra {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd := e.command(ctx, extra, name, args...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -126,6 +123,23 @@ func (e *env) run(extra map[string]string, name string, args ...string) result {
 		e.t.Fatalf("run %s: %v", name, err)
 	}
 	return result{out.String(), errb.String(), code}
+}
+
+// command prepares a command with the test's environment.
+func (e *env) command(ctx context.Context, extra map[string]string, name string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, name, args...)
+	for k, v := range e.vars {
+		if _, ok := extra[k]; !ok {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	for k, v := range extra {
+		if v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	return cmd
 }
 
 func (e *env) xrole(extra map[string]string, args ...string) result {

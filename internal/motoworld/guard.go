@@ -40,8 +40,29 @@ type Guard struct {
 	mu      sync.Mutex
 	callers map[string]string // access key id -> assumed-role ARN
 	fault   Fault
-	assumes []url.Values // every AssumeRole request received
-	reached int          // AssumeRole calls forwarded to moto
+	assumes []url.Values  // every AssumeRole request received
+	reached int           // AssumeRole calls forwarded to moto
+	hold    chan struct{} // while non-nil, AssumeRole calls wait for it to close
+}
+
+// Hold makes AssumeRole calls wait (as a slow STS would) until release is
+// called or the caller goes away.
+func (g *Guard) Hold() (release func()) {
+	ch := make(chan struct{})
+	g.mu.Lock()
+	g.hold = ch
+	g.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			g.mu.Lock()
+			if g.hold == ch {
+				g.hold = nil
+			}
+			g.mu.Unlock()
+			close(ch)
+		})
+	}
 }
 
 // NewGuard returns a guard in front of m; serve it with httptest.NewServer.
@@ -95,11 +116,20 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		form[k] = v
 	}
 	g.mu.Lock()
-	fault := g.fault
+	fault, hold := g.fault, g.hold
 	if form.Get("Action") == "AssumeRole" {
 		g.assumes = append(g.assumes, form)
+	} else {
+		hold = nil
 	}
 	g.mu.Unlock()
+	if hold != nil {
+		select {
+		case <-hold:
+		case <-r.Context().Done():
+			return
+		}
+	}
 
 	switch fault {
 	case Throttle:
