@@ -31,9 +31,9 @@ type Role struct {
 }
 
 var (
-	roleARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/([\w+=,.@/-]{1,512})$`)
-	sessionNameRe = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	externalIDRe  = regexp.MustCompile(`^[\w+=,.@:/-]+$`)
+	// The name's length (1 to 512, path included) is checked apart: a
+	// counted repetition compiles to a large program at every start.
+	roleARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/([\w+=,.@/-]+)$`)
 	regionRe      = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-\d+$`)
 )
 
@@ -43,13 +43,13 @@ func (r Role) Validate() error {
 		return Errorf(KindConfig, "no role ARN given").
 			WithHint("pass --role-arn arn:aws:iam::ACCOUNT:role/NAME, set XROLE_ROLE_ARN, or add xrole_role_arn to the profile")
 	}
-	if !roleARNRe.MatchString(r.ARN) {
+	if m := roleARNRe.FindStringSubmatch(r.ARN); m == nil || len(m[2]) > 512 {
 		return Errorf(KindConfig, "role ARN %q is not of the form arn:aws:iam::123456789012:role/NAME", r.ARN)
 	}
-	if r.ExternalID != "" && (len(r.ExternalID) < 2 || len(r.ExternalID) > 1224 || !externalIDRe.MatchString(r.ExternalID)) {
+	if r.ExternalID != "" && (len(r.ExternalID) < 2 || len(r.ExternalID) > 1224 || !charsIn(r.ExternalID, "+=,.@:/-")) {
 		return Errorf(KindConfig, "external id must be 2 to 1224 characters of letters, digits and +=,.@:/-")
 	}
-	if r.SessionName != "" && !sessionNameRe.MatchString(r.SessionName) {
+	if r.SessionName != "" && !ValidSessionName(r.SessionName) {
 		return Errorf(KindConfig, "session name %q must be 2 to 64 characters of letters, digits and +=,.@_-", r.SessionName)
 	}
 	if r.Region != "" && !regionRe.MatchString(r.Region) {
@@ -148,4 +148,21 @@ func (r Role) KeyParts() []string {
 	}
 	return []string{"arn=" + r.ARN, "external-id=" + r.ExternalID, "session=" + session,
 		"duration=" + r.Duration.String(), "region=" + region}
+}
+
+// charsIn reports whether s holds only letters, digits, '_' and the
+// characters of extra (STS's [\w...] classes, ASCII only).
+func charsIn(s, extra string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || strings.IndexByte(extra, c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// ValidSessionName reports whether s matches STS's [\w+=,.@-]{2,64}.
+func ValidSessionName(s string) bool {
+	return len(s) >= 2 && len(s) <= 64 && charsIn(s, "+=,.@-")
 }

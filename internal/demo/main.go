@@ -11,8 +11,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -57,7 +55,7 @@ func run() error {
 	}
 	defer moto.Stop()
 	guard := motoworld.NewGuard(moto)
-	stsURL, closeSTS, err := serve(guard)
+	stsURL, closeSTS, err := motoworld.Serve(guard)
 	if err != nil {
 		return err
 	}
@@ -71,7 +69,7 @@ func run() error {
 	fmt.Printf("    instance role  %s\n    target role    %s (trusts the instance role, requires external id %q)\n", w.InstanceRoleARN, w.TargetRoleARN, w.ExternalID)
 
 	step("starting the IMDSv2 fake for instance %s", w.InstanceID)
-	imdsURL, closeIMDS, err := serve(w.IMDS())
+	imdsURL, closeIMDS, err := motoworld.Serve(w.IMDS())
 	if err != nil {
 		return err
 	}
@@ -133,17 +131,6 @@ func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) 
 
 func indent(s string) string {
 	return "    " + strings.ReplaceAll(strings.TrimSuffix(s, "\n"), "\n", "\n    ") + "\n"
-}
-
-// serve runs h on a free loopback port.
-func serve(h http.Handler) (string, func(), error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", nil, err
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(l) //nolint:errcheck // ends with Close
-	return "http://" + l.Addr().String(), func() { srv.Close() }, nil
 }
 
 // awsCLIs returns the AWS CLIs to show: v1 from PATH and Debian's v2.

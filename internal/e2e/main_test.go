@@ -33,6 +33,7 @@ func run(m *testing.M) int {
 	xroleBin = filepath.Join(binDir, "xrole")
 	build := exec.Command("go", "build", "-tags", "urfave_cli_no_docs", "-o", xroleBin, "github.com/xrole/xrole/cmd/xrole")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build xrole:", err)
 		return 1
