@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 	"github.com/aws/smithy-go"
 )
 
@@ -28,6 +29,9 @@ type Assume struct {
 	Role   Role
 	// Endpoint names the STS endpoint in errors; it does not route calls.
 	Endpoint string
+	// TokenCode returns the MFA code when Role.MFASerial is set; it is
+	// only called on the way to STS (never on a cache hit).
+	TokenCode func(ctx context.Context) (string, error)
 }
 
 // Retrieve implements aws.CredentialsProvider.
@@ -43,6 +47,30 @@ func (a *Assume) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	if a.Role.ExternalID != "" {
 		in.ExternalId = aws.String(a.Role.ExternalID)
+	}
+	for _, t := range a.Role.Tags {
+		in.Tags = append(in.Tags, ststypes.Tag{Key: aws.String(t.Key), Value: aws.String(t.Value)})
+	}
+	in.TransitiveTagKeys = a.Role.TransitiveTagKeys
+	if a.Role.SourceIdentity != "" {
+		in.SourceIdentity = aws.String(a.Role.SourceIdentity)
+	}
+	for _, p := range a.Role.PolicyARNs {
+		in.PolicyArns = append(in.PolicyArns, ststypes.PolicyDescriptorType{Arn: aws.String(p)})
+	}
+	if a.Role.Policy != "" {
+		in.Policy = aws.String(a.Role.Policy)
+	}
+	if a.Role.MFASerial != "" {
+		if a.TokenCode == nil {
+			return aws.Credentials{}, Errorf(KindConfig, "role %s needs an MFA code and none was given", a.Role.ARN)
+		}
+		code, err := a.TokenCode(ctx)
+		if err != nil {
+			return aws.Credentials{}, err
+		}
+		in.SerialNumber = aws.String(a.Role.MFASerial)
+		in.TokenCode = aws.String(code)
 	}
 	out, err := a.Client.AssumeRole(ctx, in, func(o *sts.Options) {
 		o.Credentials = aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return base, nil })
@@ -89,6 +117,9 @@ func (a *Assume) explain(base aws.Credentials, err error) error {
 		switch {
 		case code == "AccessDenied":
 			e := Errorf(KindDenied, "assume %q: access denied: %s", arn, msg)
+			if a.Role.MFASerial != "" {
+				e.WithHint("check the MFA code (it changes every 30 seconds) and that %s is the role's MFA device", a.Role.MFASerial)
+			}
 			if a.Role.ExternalID == "" {
 				e.WithHint("if the role's trust policy requires sts:ExternalId, pass --external-id (profile key xrole_external_id)")
 			} else {

@@ -28,13 +28,20 @@ type Role struct {
 	// Chained is true when the base credentials are themselves role
 	// credentials (hub then spoke): AWS then allows at most one hour.
 	Chained bool
+
+	Tags              []Tag
+	TransitiveTagKeys []string
+	SourceIdentity    string
+	PolicyARNs        []string
+	Policy            string // compact session policy JSON
+	MFASerial         string
 }
 
 var (
 	// The name's length (1 to 512, path included) is checked apart: a
 	// counted repetition compiles to a large program at every start.
-	roleARNRe     = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/([\w+=,.@/-]+)$`)
-	regionRe      = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-\d+$`)
+	roleARNRe = regexp.MustCompile(`^arn:aws[a-z-]*:iam::(\d{12}):role/([\w+=,.@/-]+)$`)
+	regionRe  = regexp.MustCompile(`^[a-z]{2}(-[a-z0-9]+)+-\d+$`)
 )
 
 // Validate checks the role settings locally, with the rules STS applies.
@@ -54,6 +61,9 @@ func (r Role) Validate() error {
 	}
 	if r.Region != "" && !regionRe.MatchString(r.Region) {
 		return Errorf(KindConfig, "region %q is not a region name such as eu-west-1", r.Region)
+	}
+	if err := r.validateOptions(); err != nil {
+		return err
 	}
 	max := MaxDuration
 	if r.Chained {
@@ -146,8 +156,19 @@ func (r Role) KeyParts() []string {
 	if region == "" {
 		region = "(imds)"
 	}
-	return []string{"arn=" + r.ARN, "external-id=" + r.ExternalID, "session=" + session,
-		"duration=" + r.Duration.String(), "region=" + region}
+	parts := []string{"arn=" + r.ARN, "external-id=" + r.ExternalID, "session=" + session,
+		"duration=" + r.Duration.String(), "region=" + region,
+		"source-identity=" + r.SourceIdentity, "mfa-serial=" + r.MFASerial, "policy=" + hashOf(r.Policy)}
+	for _, t := range r.Tags {
+		parts = append(parts, "tag="+t.Key, t.Value)
+	}
+	for _, k := range r.TransitiveTagKeys {
+		parts = append(parts, "transitive="+k)
+	}
+	for _, a := range r.PolicyARNs {
+		parts = append(parts, "policy-arn="+a)
+	}
+	return parts
 }
 
 // charsIn reports whether s holds only letters, digits, '_' and the

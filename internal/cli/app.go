@@ -31,6 +31,9 @@ const commandTimeout = 60 * time.Second
 type app struct {
 	env   Env
 	debug bool
+	// mayPrompt: env and exec may ask for an MFA code on a terminal;
+	// process never does.
+	mayPrompt bool
 
 	imdsOnce sync.Once
 	md       *credproc.IMDS
@@ -91,7 +94,11 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 				cmd, i = sub, i+1
 			}
 			out := append([]string{}, args[:i+1]...)
-			return append(out, permute(args[i+1:], cmd.Flags)...)
+			maxPos := -1
+			if cmd.Name == "exec" {
+				maxPos = 1 // PROFILE; then the command, left alone
+			}
+			return append(out, permuteUpTo(args[i+1:], cmd.Flags, maxPos)...)
 		}
 		break
 	}
@@ -100,7 +107,7 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 
 func (a *app) cliApp() *cli.App {
 	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
-	cmds := []*cli.Command{a.processCommand(), a.cacheCommand(), versionCommand()}
+	cmds := []*cli.Command{a.processCommand(), a.envCommand(), a.execCommand(), a.cacheCommand(), versionCommand()}
 	var setUsage func([]*cli.Command)
 	setUsage = func(cs []*cli.Command) {
 		for _, c := range cs {

@@ -11,6 +11,13 @@ import (
 // stops at the first positional argument. Everything after "--" is left in
 // place, as the command to run.
 func permute(args []string, flags []cli.Flag) []string {
+	return permuteUpTo(args, flags, -1)
+}
+
+// permuteUpTo is permute that stops at positional argument number
+// maxPos+1 (the command of `xrole exec PROFILE CMD -x`): it and everything
+// after it stay as they are. maxPos < 0 means no limit.
+func permuteUpTo(args []string, flags []cli.Flag, maxPos int) []string {
 	takesValue := map[string]bool{}
 	for _, f := range flags {
 		_, isBool := f.(*cli.BoolFlag)
@@ -32,6 +39,9 @@ func permute(args []string, flags []cli.Flag) []string {
 				opts = append(opts, args[i])
 			}
 		default:
+			if maxPos >= 0 && len(pos) == maxPos {
+				return append(append(opts, pos...), args[i:]...)
+			}
 			pos = append(pos, a)
 		}
 	}

@@ -28,6 +28,10 @@ type hop struct {
 
 	defaultSession bool // derive the session name once the base is known
 	endpoint       string
+
+	// MFA code sources, used only when STS is called.
+	mfaToken   string
+	mfaProcess string
 }
 
 // bottomIsIMDS reports whether the chain's base credentials come from instance metadata.
@@ -102,6 +106,9 @@ func (r *resolver) hop(l lookup, visited []string) (*hop, error) {
 		h.role.Duration = dur
 	}
 	h.role.Region = r.region(l)
+	if err := r.options(h, l); err != nil {
+		return nil, err
+	}
 
 	src, from := l.get(sSource)
 	if src == "" {
@@ -130,6 +137,54 @@ func (r *resolver) hop(l lookup, visited []string) (*hop, error) {
 	}
 	h.endpoint = r.stsEndpoint(l.keys)
 	return h, nil
+}
+
+// options reads the AssumeRole options beyond the role itself: tags,
+// transitive tag keys, source identity, session policies and MFA. They are
+// validated with the role.
+func (r *resolver) options(h *hop, l lookup) error {
+	tags, from := l.getList(sTag)
+	for _, t := range tags {
+		tag, err := credproc.ParseTag(t)
+		if err != nil {
+			return fmt.Errorf("%s: %w", from, err)
+		}
+		h.role.Tags = append(h.role.Tags, tag)
+	}
+	h.role.TransitiveTagKeys, _ = l.getList(sTransitiveTag)
+	h.role.SourceIdentity, _ = l.get(sSourceIdentity)
+	h.role.PolicyARNs, _ = l.getList(sPolicyARN)
+	if path, from := l.get(sPolicyFile); path != "" {
+		doc, err := os.ReadFile(expandHome(path, r.getenv))
+		if err != nil {
+			return credproc.Errorf(credproc.KindConfig, "%s: %v", from, err)
+		}
+		policy, err := credproc.ParsePolicy(doc)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", from, path, err)
+		}
+		h.role.Policy = policy
+	}
+	h.role.MFASerial, _ = l.get(sMFASerial)
+	token, from := l.get(sMFAToken)
+	if token != "" && !credproc.ValidMFAToken(token) {
+		return credproc.Errorf(credproc.KindConfig, "%s: MFA code must be 6 digits", from)
+	}
+	h.mfaToken = token
+	h.mfaProcess, _ = l.get(sMFAProcess)
+	if (token != "" || h.mfaProcess != "") && h.role.MFASerial == "" {
+		return credproc.Errorf(credproc.KindConfig, "an MFA code was given but no MFA device").
+			WithHint("pass --mfa-serial arn:aws:iam::ACCOUNT:mfa/NAME (profile key xrole_mfa_serial)")
+	}
+	return nil
+}
+
+// expandHome turns a leading ~/ into $HOME/.
+func expandHome(path string, getenv func(string) string) string {
+	if rest, ok := strings.CutPrefix(path, "~/"); ok && getenv("HOME") != "" {
+		return getenv("HOME") + "/" + rest
+	}
+	return path
 }
 
 // sourceProfile resolves "profile:NAME" as another xrole profile (a chain),
@@ -282,10 +337,11 @@ func (a *app) build(ctx context.Context, h *hop) (aws.CredentialsProvider, error
 	}
 	a.debugf("assume %s: session %s, duration %v, region %s, endpoint %s", role.ARN, role.SessionName, role.Duration, role.Region, shown)
 	return &credproc.Assume{
-		Client:   credproc.NewSTSClient(credproc.STSConfig{Region: role.Region, Endpoint: endpoint}),
-		Base:     base,
-		Role:     role,
-		Endpoint: shown,
+		Client:    credproc.NewSTSClient(credproc.STSConfig{Region: role.Region, Endpoint: endpoint}),
+		Base:      base,
+		Role:      role,
+		Endpoint:  shown,
+		TokenCode: func(ctx context.Context) (string, error) { return a.mfaCode(ctx, h) },
 	}, nil
 }
 

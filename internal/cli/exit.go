@@ -38,6 +38,14 @@ func exitCode(err error) int {
 	if errors.As(err, &ue) {
 		return ExitUsage
 	}
+	var passed interface{ ExitCode() int }
+	if errors.As(err, &passed) {
+		return passed.ExitCode()
+	}
+	var nf cmdNotFound
+	if errors.As(err, &nf) {
+		return ExitNotFound
+	}
 	switch credproc.KindOf(err) {
 	case credproc.KindConfig:
 		return ExitUsage
@@ -53,6 +61,10 @@ func exitCode(err error) int {
 
 // printError writes one "xrole: error:" line and the hints.
 func printError(w io.Writer, err error) {
+	var s interface{ Silent() bool }
+	if errors.As(err, &s) && s.Silent() {
+		return // a child's exit status, passed on
+	}
 	fmt.Fprintf(w, "xrole: error: %s\n", oneLine(err.Error()))
 	for _, h := range credproc.HintsOf(err) {
 		fmt.Fprintf(w, "xrole: hint: %s\n", oneLine(h))

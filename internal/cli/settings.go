@@ -12,6 +12,7 @@ import (
 type setting struct {
 	flag  string // "role-arn"
 	usage string
+	list  bool // repeatable flag; comma-separated in variables and profile keys
 }
 
 func (s setting) env() string {
@@ -20,26 +21,38 @@ func (s setting) env() string {
 func (s setting) key() string { return "xrole_" + strings.ReplaceAll(s.flag, "-", "_") }
 
 var (
-	sRoleARN       = setting{"role-arn", "ARN of the role to assume"}
-	sExternalID    = setting{"external-id", "external id the role's trust policy requires"}
-	sSessionName   = setting{"session-name", "role session name (default: instance id, or user@host)"}
-	sDuration      = setting{"duration", "session duration, Go duration or seconds, 15m..12h (at most 1h from role credentials such as the instance role's)"}
-	sRegion        = setting{"region", "region of the STS endpoint (default: profile region, AWS_REGION, then instance metadata)"}
-	sSource        = setting{"source", "base credentials: imds (default), env, or profile:NAME"}
-	sCache         = setting{"cache", "credentials cache: auto (default), file, none, or keyring:NAME (keyctl, secret-service, kwallet, keychain, wincred, pass, file)"}
-	sRefreshWindow = setting{"refresh-window", "refresh cached credentials once less than this remains (default 15m, at most half the session)"}
+	sRoleARN        = setting{"role-arn", "ARN of the role to assume", false}
+	sExternalID     = setting{"external-id", "external id the role's trust policy requires", false}
+	sSessionName    = setting{"session-name", "role session name (default: instance id, or user@host)", false}
+	sDuration       = setting{"duration", "session duration, Go duration or seconds, 15m..12h (at most 1h from role credentials such as the instance role's)", false}
+	sRegion         = setting{"region", "region of the STS endpoint (default: profile region, AWS_REGION, then instance metadata)", false}
+	sSource         = setting{"source", "base credentials: imds (default), env, or profile:NAME", false}
+	sTag            = setting{"tag", "session tag KEY=VALUE (repeatable)", true}
+	sTransitiveTag  = setting{"transitive-tag", "session tag KEY that passes on to chained roles (repeatable)", true}
+	sSourceIdentity = setting{"source-identity", "source identity to set on the session", false}
+	sPolicyARN      = setting{"policy-arn", "managed policy ARN that limits the session (repeatable)", true}
+	sPolicyFile     = setting{"policy-file", "JSON file holding a session policy that limits the session", false}
+	sMFASerial      = setting{"mfa-serial", "MFA device ARN or serial the role requires", false}
+	sMFAToken       = setting{"mfa-token", "current MFA code (6 digits)", false}
+	sMFAProcess     = setting{"mfa-process", "command that prints the MFA code (run only when STS is called)", false}
+	sCache          = setting{"cache", "credentials cache: auto (default), file, none, or keyring:NAME (keyctl, secret-service, kwallet, keychain, wincred, pass, file)", false}
+	sRefreshWindow  = setting{"refresh-window", "refresh cached credentials once less than this remains (default 15m, at most half the session)", false}
 )
 
 // roleSettings are the role flags of process (and later env, exec, configure).
-var roleSettings = []setting{sRoleARN, sExternalID, sSessionName, sDuration, sRegion, sSource, sCache, sRefreshWindow}
+var roleSettings = []setting{sRoleARN, sExternalID, sSessionName, sDuration, sRegion, sSource,
+	sTag, sTransitiveTag, sSourceIdentity, sPolicyARN, sPolicyFile, sMFASerial, sMFAToken, sMFAProcess,
+	sCache, sRefreshWindow}
 
 func roleFlags() []cli.Flag {
 	var fs []cli.Flag
 	for _, s := range roleSettings {
-		fs = append(fs, &cli.StringFlag{
-			Name:  s.flag,
-			Usage: fmt.Sprintf("%s [$%s, profile key %s]", s.usage, s.env(), s.key()),
-		})
+		usage := fmt.Sprintf("%s [$%s, profile key %s]", s.usage, s.env(), s.key())
+		if s.list {
+			fs = append(fs, &cli.StringSliceFlag{Name: s.flag, Usage: usage})
+			continue
+		}
+		fs = append(fs, &cli.StringFlag{Name: s.flag, Usage: usage})
 	}
 	return fs
 }
@@ -71,4 +84,23 @@ func (l lookup) get(s setting) (string, origin) {
 		return v, origin(fmt.Sprintf("%s in profile %q", s.key(), l.profile))
 	}
 	return "", ""
+}
+
+// getList resolves a repeatable setting: the flags, else the variable or
+// the profile key as a comma-separated list.
+func (l lookup) getList(s setting) ([]string, origin) {
+	if l.c != nil && l.c.IsSet(s.flag) {
+		return l.c.StringSlice(s.flag), origin("--" + s.flag)
+	}
+	v, from := l.get(s)
+	if v == "" {
+		return nil, ""
+	}
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out, from
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -167,6 +168,70 @@ func TestBadInput(t *testing.T) {
 			stderr: `^xrole: error: unknown cache command "purge": want list or clear$`},
 		{name: "cache list with a bad backend", args: []string{"cache", "list", "--cache", "nope"}, code: 2,
 			stderr: `^xrole: error: --cache: cache backend "nope": want`},
+		// env, exec and the AssumeRole options.
+		{name: "tag without =", args: []string{"process", "prod", "--tag", "team"}, code: 2,
+			stderr: `^xrole: error: --tag: tag "team": want KEY=VALUE$`},
+		{name: "tag key too long", args: []string{"process", "prod", "--tag", strings.Repeat("k", 129) + "=v"}, code: 2,
+			stderr: `^xrole: error: profile "prod": tag key "k+": want 1 to 128 letters`},
+		{name: "tag value with a bad character", args: []string{"process", "prod", "--tag", "team=a;b"}, code: 2,
+			stderr: `^xrole: error: profile "prod": tag "team": value must be at most 256`},
+		{name: "tag key aws:", args: []string{"process", "prod", "--tag", "aws:x=1"}, code: 2,
+			stderr: `^xrole: error: profile "prod": tag key "aws:x": .* not starting with aws:$`},
+		{name: "too many tags", args: append([]string{"process", "prod"}, manyTags(51)...), code: 2,
+			stderr: `^xrole: error: profile "prod": 51 session tags: STS allows at most 50$`},
+		{name: "duplicate tag", args: []string{"process", "prod", "--tag", "a=1", "--tag", "A=2"}, code: 2,
+			stderr: `^xrole: error: profile "prod": tag key "A" given twice`},
+		{name: "transitive tag not among the tags", args: []string{"process", "prod", "--tag", "a=1", "--transitive-tag", "b"}, code: 2,
+			stderr: `^xrole: error: profile "prod": transitive tag "b" is not one of the session tags$`},
+		{name: "bad source identity", args: []string{"process", "prod", "--source-identity", "a b"}, code: 2,
+			stderr: `^xrole: error: profile "prod": source identity "a b" must be 2 to 64 characters`},
+		{name: "source identity aws:", args: []string{"process", "prod", "--source-identity", "aws:me"}, code: 2,
+			stderr: `^xrole: error: profile "prod": source identity "aws:me" must be`},
+		{name: "policy ARN malformed", args: []string{"process", "prod", "--policy-arn", "ReadOnlyAccess"}, code: 2,
+			stderr: `^xrole: error: profile "prod": policy ARN "ReadOnlyAccess" is not of the form`},
+		{name: "too many policy ARNs", args: append([]string{"process", "prod"}, manyPolicies(11)...), code: 2,
+			stderr: `^xrole: error: profile "prod": 11 session policy ARNs: STS allows at most 10$`},
+		{name: "policy file missing", args: []string{"process", "prod", "--policy-file", "/nonexistent/p.json"}, code: 2,
+			stderr: `^xrole: error: --policy-file: open /nonexistent/p.json: no such file or directory$`},
+		{name: "policy file not JSON", args: []string{"process", "prod"},
+			setup: func(t *testing.T, e *env) []string {
+				return []string{"process", "prod", "--policy-file", writeFile(t, e, "p.json", "{not json")}
+			},
+			code: 2, stderr: `^xrole: error: --policy-file .*/p.json: session policy is not a JSON object: `},
+		{name: "policy file too large", args: []string{"process", "prod"},
+			setup: func(t *testing.T, e *env) []string {
+				doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::` + strings.Repeat("b", 2100) + `"}]}`
+				return []string{"process", "prod", "--policy-file", writeFile(t, e, "p.json", doc)}
+			},
+			code: 2, stderr: `^xrole: error: --policy-file .*/p.json: session policy is 2\d{3} characters without whitespace; STS allows 2048$`},
+		{name: "MFA code not 6 digits", args: []string{"process", "prod", "--mfa-serial", "arn:aws:iam::111111111111:mfa/a", "--mfa-token", "12345"}, code: 2,
+			stderr: `^xrole: error: --mfa-token: MFA code must be 6 digits$`},
+		{name: "MFA code without a device", args: []string{"process", "prod", "--mfa-token", "123456"}, code: 2,
+			stderr: `^xrole: error: an MFA code was given but no MFA device$`},
+		{name: "MFA serial malformed", args: []string{"process", "prod", "--mfa-serial", "my phone"}, code: 2,
+			stderr: `^xrole: error: profile "prod": MFA serial "my phone": want the MFA device's ARN`},
+		{name: "MFA required, process never prompts", args: []string{"process", "prod", "--mfa-serial", "arn:aws:iam::111111111111:mfa/a"}, code: 2,
+			stderr: `^xrole: error: role arn:aws:iam::222222222222:role/.* requires an MFA code \(device arn:aws:iam::111111111111:mfa/a\) and xrole never prompts here$`},
+		{name: "MFA required, env off a terminal", args: []string{"env", "prod", "--mfa-serial", "arn:aws:iam::111111111111:mfa/a"}, code: 2,
+			stderr: `^xrole: error: role .* requires an MFA code .* and xrole never prompts here$`},
+		{name: "MFA command failing", args: []string{"process", "prod", "--mfa-serial", "arn:aws:iam::111111111111:mfa/a", "--mfa-process", "exit 3"}, code: 2,
+			stderr: `^xrole: error: MFA command "exit 3" failed: exit status 3$`},
+		{name: "MFA command printing no code", args: []string{"process", "prod", "--mfa-serial", "arn:aws:iam::111111111111:mfa/a", "--mfa-process", "echo hello"}, code: 2,
+			stderr: `^xrole: error: MFA command "echo hello" printed no 6-digit code$`},
+		{name: "env unknown format", args: []string{"env", "prod", "--format", "tcsh"}, code: 2,
+			stderr: `^xrole: error: --format "tcsh": want one of sh, fish, powershell, cmd, dotenv, json$`},
+		{name: "env two profiles", args: []string{"env", "prod", "dev"}, code: 2,
+			stderr: `^xrole: error: env takes at most one PROFILE, got \["prod" "dev"\]$`},
+		{name: "env unknown profile", args: []string{"env", "nope", "--format", "fish"}, code: 2,
+			stderr: `^xrole: error: profile "nope" not found in `},
+		{name: "exec without a command", args: []string{"exec", "prod"}, code: 2,
+			stderr: `^xrole: error: exec needs a command: xrole exec \[PROFILE\] -- COMMAND \[ARG...\]$`},
+		{name: "exec two profiles", args: []string{"exec", "prod", "dev", "--", "true"}, code: 2,
+			stderr: `^xrole: error: exec takes at most one PROFILE before --, got \["prod" "dev"\]$`},
+		{name: "exec missing command", args: []string{"exec", "prod", "--", "no-such-command-xrole"}, code: 127,
+			stderr: `^xrole: error: command not found: no-such-command-xrole$`},
+		{name: "exec denied", args: []string{"exec", "prod", "--external-id", "wrong-one", "--", "true"}, code: 4,
+			stderr: `^xrole: error: assume ".*": access denied: `},
 	}
 	if len(rows) < 20 {
 		t.Fatalf("the table must hold at least 20 rows, has %d", len(rows))
@@ -217,4 +282,29 @@ func (e *env) role(t *testing.T, prefix string, trust motoworld.Policy) string {
 		t.Fatal(err)
 	}
 	return arn
+}
+
+func manyTags(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, "--tag", fmt.Sprintf("k%d=v", i))
+	}
+	return out
+}
+
+func manyPolicies(n int) []string {
+	var out []string
+	for i := range n {
+		out = append(out, "--policy-arn", fmt.Sprintf("arn:aws:iam::aws:policy/P%d", i))
+	}
+	return out
+}
+
+func writeFile(t *testing.T, e *env, name, text string) string {
+	t.Helper()
+	p := filepath.Join(e.home, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
