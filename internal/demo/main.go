@@ -100,6 +100,8 @@ region             = %s
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imdsURL,
 		"AWS_ENDPOINT_URL_STS=" + stsURL,
 		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
+		// Files under the throwaway home, not the user's own keyring.
+		"XROLE_CACHE=file",
 	}
 	clis := awsCLIs()
 	if len(clis) == 0 {
@@ -122,6 +124,12 @@ region             = %s
 		if id.Account != motoworld.TargetAccount {
 			return fmt.Errorf("identity is in account %s, want the target account %s", id.Account, motoworld.TargetAccount)
 		}
+	}
+	step("xrole cache list (the second CLI was served from the cache: %d AssumeRole call in all)", guard.AssumeCalls())
+	list := exec.CommandContext(ctx, xrole, "cache", "list")
+	list.Env, list.Stdout, list.Stderr = env, os.Stdout, os.Stderr
+	if err := list.Run(); err != nil {
+		return fmt.Errorf("xrole cache list: %w", err)
 	}
 	step("done: the AWS CLI acted as the target role, from the instance role, through xrole; stopping the fakes")
 	return nil
