@@ -18,6 +18,7 @@ func BenchmarkProcessCold(b *testing.B) {
 	e := newEnv(b)
 	e.config(prodProfile)
 	e.vars["AWS_ENDPOINT_URL_STS"] = moto.URL
+	e.vars["XROLE_CACHE"] = "none" // every run cold
 	timeRuns(b, func() {
 		if r := e.run(nil, xroleBin, "process", "prod"); r.code != 0 {
 			b.Fatalf("exit %d: %s", r.code, r.stderr)
