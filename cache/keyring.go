@@ -44,12 +44,8 @@ func OpenKeyring(backend string, o KeyringOptions) (*Keyring, error) {
 		KeyCtlScope: "user",
 		KeyCtlPerm:  keyctlPerm,
 		FileDir:     filepath.Join(o.Dir, "keyring"),
-		FilePasswordFunc: func(string) (string, error) {
-			if o.Password == "" {
-				return "", ErrNoPassword
-			}
-			return o.Password, nil
-		},
+		// Never a prompt: an empty passphrase is refused below, before Open.
+		FilePasswordFunc:         func(string) (string, error) { return o.Password, nil },
 		PassPrefix:               "xrole",
 		LibSecretCollectionName:  "login",
 		KWalletAppID:             "xrole",

@@ -81,41 +81,12 @@ func run(runs, herd int) error {
 		return err
 	}
 
-	moto, err := motoworld.Start(ctx, filepath.Join(dir, "moto.log"))
+	st, err := motoworld.StartStage(ctx, dir, "prod", xrole)
 	if err != nil {
 		return err
 	}
-	defer moto.Stop()
-	guard := motoworld.NewGuard(moto)
-	stsURL, closeSTS, err := motoworld.Serve(guard)
-	if err != nil {
-		return err
-	}
-	defer closeSTS()
-	w, err := moto.NewWorld(ctx, guard, "bench")
-	if err != nil {
-		return err
-	}
-	imdsURL, closeIMDS, err := motoworld.Serve(w.IMDS())
-	if err != nil {
-		return err
-	}
-	defer closeIMDS()
-	home := filepath.Join(dir, "home")
-	cfg := filepath.Join(home, ".aws", "config")
-	if err := os.MkdirAll(filepath.Dir(cfg), 0o700); err != nil {
-		return err
-	}
-	if err := os.WriteFile(cfg, []byte(fmt.Sprintf("[profile prod]\ncredential_process = %s process prod\nxrole_role_arn = %s\nxrole_external_id = %s\nregion = %s\n",
-		xrole, w.TargetRoleARN, w.ExternalID, motoworld.Region)), 0o600); err != nil {
-		return err
-	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "AWS_CONFIG_FILE=" + cfg,
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, ".aws", "credentials"),
-		"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imdsURL, "AWS_ENDPOINT_URL_STS=" + stsURL,
-		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
-	}
+	defer st.Close()
+	guard, env := st.Guard, st.Env()
 	fmt.Printf("xrole bench: %s, %d CPUs; %d alternated runs each\n\n", goVersion(), numCPU(), runs)
 
 	// Warm hits, alternated with the hello-world baseline.

@@ -50,10 +50,7 @@ func (a *app) cacheStore(c *cli.Context) (cache.Store, cacheConfig, error) {
 	if err != nil {
 		return nil, cc, err
 	}
-	if cc.spec == "none" {
-		return cache.None{}, cc, nil
-	}
-	s, err := a.openStore(cc)
+	s, err := a.openStore(cc) // cache.Open gives None for "none"
 	return s, cc, err
 }
 

@@ -48,61 +48,20 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 
-	step("starting moto_server (STS, IAM) on loopback")
-	moto, err := motoworld.Start(ctx, filepath.Join(dir, "moto.log"))
+	step("starting moto_server (STS, IAM), the STS guard and the IMDSv2 fake on loopback")
+	st, err := motoworld.StartStage(ctx, dir, "demo", xrole)
 	if err != nil {
 		return err
 	}
-	defer moto.Stop()
-	guard := motoworld.NewGuard(moto)
-	stsURL, closeSTS, err := motoworld.Serve(guard)
-	if err != nil {
-		return err
-	}
-	defer closeSTS()
-
-	step("creating the world: instance role in account %s, target role in account %s", motoworld.SourceAccount, motoworld.TargetAccount)
-	w, err := moto.NewWorld(ctx, guard, "demo")
-	if err != nil {
-		return err
-	}
+	defer st.Close()
+	w, guard, stsURL := st.World, st.Guard, st.STSURL
+	step("the world: instance %s with role %s in account %s, target role in account %s", w.InstanceID, w.InstanceRole, motoworld.SourceAccount, motoworld.TargetAccount)
 	fmt.Printf("    instance role  %s\n    target role    %s (trusts the instance role, requires external id %q)\n", w.InstanceRoleARN, w.TargetRoleARN, w.ExternalID)
+	step("a throwaway AWS config (%s):", st.Config)
+	fmt.Print(indent(st.Profile))
 
-	step("starting the IMDSv2 fake for instance %s", w.InstanceID)
-	imdsURL, closeIMDS, err := motoworld.Serve(w.IMDS())
-	if err != nil {
-		return err
-	}
-	defer closeIMDS()
-
-	home := filepath.Join(dir, "home")
-	cfgPath := filepath.Join(home, ".aws", "config")
-	if err := os.MkdirAll(filepath.Dir(cfgPath), 0o700); err != nil {
-		return err
-	}
-	profile := fmt.Sprintf(`[profile demo]
-credential_process = %s process demo
-xrole_role_arn     = %s
-xrole_external_id  = %s
-region             = %s
-`, xrole, w.TargetRoleARN, w.ExternalID, motoworld.Region)
-	if err := os.WriteFile(cfgPath, []byte(profile), 0o600); err != nil {
-		return err
-	}
-	step("a throwaway AWS config (%s):", cfgPath)
-	fmt.Print(indent(profile))
-
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + home,
-		"AWS_CONFIG_FILE=" + cfgPath,
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, ".aws", "credentials"),
-		"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + imdsURL,
-		"AWS_ENDPOINT_URL_STS=" + stsURL,
-		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
-		// Files under the throwaway home, not the user's own keyring.
-		"XROLE_CACHE=file",
-	}
+	// Files under the throwaway home, not the user's own keyring.
+	env := st.Env("XROLE_CACHE=file")
 	clis := awsCLIs()
 	if len(clis) == 0 {
 		return fmt.Errorf("no AWS CLI found (apt-get install -y awscli)")

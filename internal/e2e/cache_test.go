@@ -316,17 +316,9 @@ func TestKeyctlQuotaFallsBackToFile(t *testing.T) {
 		cmd := e.command(context.Background(), vars, xroleBin, args...)
 		cmd.Path, cmd.Args[0] = filepath.Join(home, "xrole"), filepath.Join(home, "xrole")
 		cmd.SysProcAttr.Credential = cred
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		if ee, ok := err.(*exec.ExitError); ok {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		e.noSecrets(errb.String(), out.String())
-		return result{out.String(), errb.String(), code}
+		r := e.runCmd(cmd)
+		e.noSecrets(r.stderr, r.stdout)
+		return r
 	}
 	t.Cleanup(func() { run("cache", "clear") })
 	warnings := 0

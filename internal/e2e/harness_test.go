@@ -112,7 +112,12 @@ func (e *env) run(extra map[string]string, name string, args ...string) result {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	cmd := e.command(ctx, extra, name, args...)
+	return e.runCmd(e.command(ctx, extra, name, args...))
+}
+
+// runCmd runs a prepared command and collects its output and exit code.
+func (e *env) runCmd(cmd *exec.Cmd) result {
+	e.t.Helper()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -120,7 +125,7 @@ func (e *env) run(extra map[string]string, name string, args ...string) result {
 	if ee, ok := err.(*exec.ExitError); ok {
 		code = ee.ExitCode()
 	} else if err != nil {
-		e.t.Fatalf("run %s: %v", name, err)
+		e.t.Fatalf("run %s: %v", cmd.Path, err)
 	}
 	return result{out.String(), errb.String(), code}
 }
