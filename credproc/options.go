@@ -139,3 +139,20 @@ func hashOf(s string) string {
 	h := sha256.Sum256([]byte(s))
 	return hex.EncodeToString(h[:8])
 }
+
+// ValidPolicyARN reports whether s is a managed policy ARN.
+func ValidPolicyARN(s string) bool { return policyARNRe.MatchString(s) }
+
+// ValidExternalID reports whether STS accepts s as an external id.
+func ValidExternalID(s string) bool {
+	return len(s) >= 2 && len(s) <= 1224 && charsIn(s, "+=,.@:/-")
+}
+
+// ValidRegion reports whether s looks like a region name (eu-west-1).
+func ValidRegion(s string) bool { return regionRe.MatchString(s) }
+
+// ValidIAMName reports whether s is a valid IAM role or instance profile
+// name of at most max characters: letters, digits and +=,.@_-.
+func ValidIAMName(s string, max int) bool {
+	return len(s) >= 1 && len(s) <= max && charsIn(s, "+=,.@_-")
+}

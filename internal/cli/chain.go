@@ -250,23 +250,26 @@ func (r *resolver) region(l lookup) string {
 	return r.getenv("AWS_DEFAULT_REGION")
 }
 
-// stsEndpoint resolves the STS endpoint the standard way: AWS_ENDPOINT_URL_STS,
-// AWS_ENDPOINT_URL, the profile's services section, the profile's
-// endpoint_url; none of them when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is
-// true. Empty means the regional default.
-func (r *resolver) stsEndpoint(keys map[string]string) string {
+// stsEndpoint is the STS endpoint for a profile's keys.
+func (r *resolver) stsEndpoint(keys map[string]string) string { return r.endpoint(keys, "sts") }
+
+// endpoint resolves a service's endpoint the standard way:
+// AWS_ENDPOINT_URL_<SERVICE>, AWS_ENDPOINT_URL, the profile's services
+// section, the profile's endpoint_url; none of them when
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. Empty means the default.
+func (r *resolver) endpoint(keys map[string]string, service string) string {
 	if strings.EqualFold(r.getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") ||
 		strings.EqualFold(keys["ignore_configured_endpoint_urls"], "true") {
 		return ""
 	}
-	for _, v := range []string{"AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"} {
+	for _, v := range []string{"AWS_ENDPOINT_URL_" + strings.ToUpper(service), "AWS_ENDPOINT_URL"} {
 		if e := r.getenv(v); e != "" {
 			return e
 		}
 	}
 	if svc := keys["services"]; svc != "" {
 		if s, ok := r.config.Section("services " + svc); ok {
-			if e := nestedValue(s["sts"], "endpoint_url"); e != "" {
+			if e := nestedValue(s[service], "endpoint_url"); e != "" {
 				return e
 			}
 		}

@@ -37,6 +37,14 @@ type env struct {
 
 func newEnv(t testing.TB) *env {
 	t.Helper()
+	return newEnvWith(t, func(ctx context.Context, g *motoworld.Guard, name string) (*motoworld.World, error) {
+		return moto.NewWorld(ctx, g, name)
+	})
+}
+
+// newEnvWith is newEnv with the world that build makes.
+func newEnvWith(t testing.TB, build func(context.Context, *motoworld.Guard, string) (*motoworld.World, error)) *env {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	g := motoworld.NewGuard(moto)
@@ -44,7 +52,7 @@ func newEnv(t testing.TB) *env {
 	if len(name) > 40 {
 		name = name[len(name)-40:]
 	}
-	w, err := moto.NewWorld(ctx, g, name)
+	w, err := build(ctx, g, name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
@@ -43,6 +44,33 @@ type Guard struct {
 	assumes []url.Values  // every AssumeRole request received
 	reached int           // AssumeRole calls forwarded to moto
 	hold    chan struct{} // while non-nil, AssumeRole calls wait for it to close
+	denied  map[string]bool
+	skew    time.Duration
+}
+
+// Deny makes the guard refuse every call of action (such as "CreateRole")
+// with AccessDenied, as AWS does when the caller's policies lack it.
+func (g *Guard) Deny(action string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.denied == nil {
+		g.denied = map[string]bool{}
+	}
+	g.denied[action] = true
+}
+
+// SetClockSkew makes the Date header of every answer run d ahead of this
+// machine's clock, as a client with a clock d behind would see it.
+func (g *Guard) SetClockSkew(d time.Duration) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.skew = d
+}
+
+func (g *Guard) date() string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return time.Now().Add(g.skew).UTC().Format(http.TimeFormat)
 }
 
 // Hold makes AssumeRole calls wait (as a slow STS would) until release is
@@ -115,8 +143,9 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range r.URL.Query() {
 		form[k] = v
 	}
+	w.Header().Set("Date", g.date())
 	g.mu.Lock()
-	fault, hold := g.fault, g.hold
+	fault, hold, denied := g.fault, g.hold, g.denied[form.Get("Action")]
 	if form.Get("Action") == "AssumeRole" {
 		g.assumes = append(g.assumes, form)
 	} else {
@@ -131,6 +160,17 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 
+	if denied {
+		msg := fmt.Sprintf("User: %s is not authorized to perform: %s", g.callerOf(r), form.Get("Action"))
+		if form.Get("Version") == "2016-11-15" { // EC2 answers in its own format
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprintf(w, `<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>%s</Message></Error></Errors><RequestID>59dbff89-35bd-4eac-99ed-be587EXAMPLE</RequestID></Response>`, xmlEscape(msg))
+			return
+		}
+		stsError(w, http.StatusForbidden, "Sender", "AccessDenied", msg)
+		return
+	}
 	switch fault {
 	case Throttle:
 		stsError(w, http.StatusBadRequest, "Sender", "Throttling", "Rate exceeded")
@@ -162,6 +202,18 @@ func xmlEscape(s string) string {
 	var b bytes.Buffer
 	_ = xml.EscapeText(&b, []byte(s))
 	return b.String()
+}
+
+func (g *Guard) callerOf(r *http.Request) string {
+	if m := credentialRe.FindStringSubmatch(r.Header.Get("Authorization")); m != nil {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if c := g.callers[m[1]]; c != "" {
+			return c
+		}
+		return "the owner of " + m[1]
+	}
+	return "anonymous"
 }
 
 // deny returns AWS's denial message, or "" when the call is allowed.
@@ -371,6 +423,7 @@ func (g *Guard) identityAllows(ctx context.Context, account, role, roleARN strin
 
 // learn records who owns the credentials an allowed AssumeRole returned.
 func (g *Guard) learn(resp *http.Response) error {
+	resp.Header.Set("Date", g.date())
 	if resp.StatusCode != http.StatusOK || resp.Request == nil {
 		return nil
 	}

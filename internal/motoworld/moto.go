@@ -140,11 +140,16 @@ func (m *Moto) config(account string) aws.Config {
 		}),
 	}
 	if account != "" {
-		cfg.APIOptions = append(cfg.APIOptions, func(s *middleware.Stack) error {
-			return smithyhttp.AddHeaderValue("x-moto-account-id", account)(s)
-		})
+		cfg.APIOptions = m.AccountOptions(account)
 	}
 	return cfg
+}
+
+// AccountOptions are client options that make requests land in account.
+func (m *Moto) AccountOptions(account string) []func(*middleware.Stack) error {
+	return []func(*middleware.Stack) error{func(s *middleware.Stack) error {
+		return smithyhttp.AddHeaderValue("x-moto-account-id", account)(s)
+	}}
 }
 
 // IAM returns an IAM client acting in account.

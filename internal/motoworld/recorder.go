@@ -17,6 +17,20 @@ type Request struct {
 	Method string
 	URL    string
 	Form   url.Values // the query and the form-encoded body
+	// AccessKeyID signed the request ("" when unsigned).
+	AccessKeyID string
+}
+
+// Write reports whether the request changes something: any action but
+// the reads (Get*, List*, Describe*) and STS's identity and AssumeRole.
+func (r Request) Write() bool {
+	a := r.Form.Get("Action")
+	for _, read := range []string{"Get", "List", "Describe"} {
+		if strings.HasPrefix(a, read) {
+			return false
+		}
+	}
+	return a != "" && a != "AssumeRole"
 }
 
 // Recorded returns every request moto has received since it started.
@@ -35,10 +49,11 @@ func (m *Moto) Recorded(ctx context.Context) ([]Request, error) {
 	sc.Buffer(make([]byte, 1<<20), 16<<20)
 	for sc.Scan() {
 		var e struct {
-			Method      string `json:"method"`
-			URL         string `json:"url"`
-			Body        string `json:"body"`
-			BodyEncoded bool   `json:"body_encoded"`
+			Method      string            `json:"method"`
+			URL         string            `json:"url"`
+			Body        string            `json:"body"`
+			Headers     map[string]string `json:"headers"`
+			BodyEncoded bool              `json:"body_encoded"`
 		}
 		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
 			return nil, fmt.Errorf("moto recorder: %w", err)
@@ -57,7 +72,11 @@ func (m *Moto) Recorded(ctx context.Context) ([]Request, error) {
 				form[k] = v
 			}
 		}
-		out = append(out, Request{Method: e.Method, URL: e.URL, Form: form})
+		req := Request{Method: e.Method, URL: e.URL, Form: form}
+		if m := credentialRe.FindStringSubmatch(e.Headers["Authorization"]); m != nil {
+			req.AccessKeyID = m[1]
+		}
+		out = append(out, req)
 	}
 	return out, sc.Err()
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -153,4 +154,83 @@ func (m *Moto) NewWorld(ctx context.Context, g *Guard, name string) (*World, err
 // IMDS returns a healthy metadata fake for the world's instance.
 func (w *World) IMDS() *imdsfake.Server {
 	return imdsfake.New(w.InstanceID, Region, SourceAccount, w.InstanceRole, w.Instance)
+}
+
+// Admin is an IAM user with an access key, standing for an operator's
+// administrator profile in one account.
+type Admin struct {
+	ARN, AccessKeyID, SecretAccessKey string
+}
+
+// NewAdmin creates an administrator user in account; moto maps its key to
+// the account, so calls made with it land there.
+func (m *Moto) NewAdmin(ctx context.Context, account, name string) (Admin, error) {
+	c := m.IAM(account)
+	u, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String(name)})
+	if err != nil {
+		return Admin{}, fmt.Errorf("create user %s in %s: %w", name, account, err)
+	}
+	k, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String(name)})
+	if err != nil {
+		return Admin{}, fmt.Errorf("access key for %s in %s: %w", name, account, err)
+	}
+	return Admin{ARN: aws.ToString(u.User.Arn), AccessKeyID: aws.ToString(k.AccessKey.AccessKeyId), SecretAccessKey: aws.ToString(k.AccessKey.SecretAccessKey)}, nil
+}
+
+// RunInstance starts an EC2 instance in account and region.
+func (m *Moto) RunInstance(ctx context.Context, account, region string) (string, error) {
+	cfg := m.config(account)
+	cfg.Region = region
+	out, err := ec2.NewFromConfig(cfg).RunInstances(ctx, &ec2.RunInstancesInput{
+		ImageId: aws.String("ami-0abcdef1234567890"), MinCount: aws.Int32(1), MaxCount: aws.Int32(1),
+	})
+	if err != nil || len(out.Instances) == 0 {
+		return "", fmt.Errorf("run instance in %s: %v", account, err)
+	}
+	return aws.ToString(out.Instances[0].InstanceId), nil
+}
+
+// Bare is a world before xrole setup: a running instance whose role exists
+// in the source account with no permission at all, no target role, and an
+// administrator in each account.
+type Bare struct {
+	World
+	SourceAdmin, TargetAdmin Admin
+}
+
+// NewBareWorld builds a Bare world whose names end in name. The target
+// role's name and ARN are those setup is expected to create.
+func (m *Moto) NewBareWorld(ctx context.Context, g *Guard, name string) (*Bare, error) {
+	b := &Bare{World: World{
+		Name:         name,
+		InstanceRole: "web-" + name,
+		TargetRole:   "deploy-" + name,
+	}}
+	b.TargetRoleARN = fmt.Sprintf("arn:aws:iam::%s:role/%s", TargetAccount, b.TargetRole)
+	var err error
+	if b.InstanceID, err = m.RunInstance(ctx, SourceAccount, Region); err != nil {
+		return nil, err
+	}
+	if b.InstanceRoleARN, err = m.CreateRole(ctx, SourceAccount, b.InstanceRole, TrustEC2()); err != nil {
+		return nil, err
+	}
+	if b.SourceAdmin, err = m.NewAdmin(ctx, SourceAccount, "admin-"+name); err != nil {
+		return nil, err
+	}
+	if b.TargetAdmin, err = m.NewAdmin(ctx, TargetAccount, "admin-"+name); err != nil {
+		return nil, err
+	}
+	if b.Instance, err = m.RoleSession(ctx, g, SourceAccount, b.InstanceRoleARN, b.InstanceID); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// CreatePolicy creates a customer managed policy in account and returns its ARN.
+func (m *Moto) CreatePolicy(ctx context.Context, account, name string, p Policy) (string, error) {
+	out, err := m.IAM(account).CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(p.JSON())})
+	if err != nil {
+		return "", fmt.Errorf("create policy %s in %s: %w", name, account, err)
+	}
+	return aws.ToString(out.Policy.Arn), nil
 }
