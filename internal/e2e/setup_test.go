@@ -3,8 +3,8 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -294,7 +294,7 @@ func TestSetupReplacesAnotherAssociation(t *testing.T) {
 func TestSetupExplainsDenials(t *testing.T) {
 	for _, c := range []struct {
 		deny, side, call, account string
-		createRole              bool
+		createRole                bool
 	}{
 		{"CreateRole", "target", "iam:CreateRole", motoworld.TargetAccount, false},
 		{"PutRolePolicy", "source", "iam:PutRolePolicy", motoworld.SourceAccount, false},
@@ -320,4 +320,3 @@ func TestSetupExplainsDenials(t *testing.T) {
 		})
 	}
 }
-
