@@ -50,8 +50,8 @@ func (r Role) Validate() error {
 		return Errorf(KindConfig, "no role ARN given").
 			WithHint("pass --role-arn arn:aws:iam::ACCOUNT:role/NAME, set XROLE_ROLE_ARN, or add xrole_role_arn to the profile")
 	}
-	if m := roleARNRe.FindStringSubmatch(r.ARN); m == nil || len(m[2]) > 512 {
-		return Errorf(KindConfig, "role ARN %q is not of the form arn:aws:iam::123456789012:role/NAME", r.ARN)
+	if err := r.ValidateARN(); err != nil {
+		return err
 	}
 	if r.ExternalID != "" && (len(r.ExternalID) < 2 || len(r.ExternalID) > 1224 || !charsIn(r.ExternalID, "+=,.@:/-")) {
 		return Errorf(KindConfig, "external id must be 2 to 1224 characters of letters, digits and +=,.@:/-")
@@ -75,6 +75,14 @@ func (r Role) Validate() error {
 			e.WithHint("AWS caps a role assumed with role credentials (the instance role's included) at one hour")
 		}
 		return e
+	}
+	return nil
+}
+
+// ValidateARN checks the role ARN alone.
+func (r Role) ValidateARN() error {
+	if m := roleARNRe.FindStringSubmatch(r.ARN); m == nil || len(m[2]) > 512 {
+		return Errorf(KindConfig, "role ARN %q is not of the form arn:aws:iam::123456789012:role/NAME", r.ARN)
 	}
 	return nil
 }

@@ -64,7 +64,11 @@ func (a *app) setupOptions(c *cli.Context) (setup.Options, error) {
 	if !credproc.ValidIAMName(o.RoleName, 64) {
 		return o, usagef("--role-name %q: 1 to 64 letters, digits and +=,.@_-", o.RoleName)
 	}
-	if !strings.HasPrefix(o.SourceRole, "arn:") && !credproc.ValidIAMName(o.SourceRole, 64) {
+	if strings.HasPrefix(o.SourceRole, "arn:") {
+		if err := (credproc.Role{ARN: o.SourceRole}).ValidateARN(); err != nil {
+			return o, usagef("--source-role %q is not a role ARN", o.SourceRole)
+		}
+	} else if !credproc.ValidIAMName(o.SourceRole, 64) {
 		return o, usagef("--source-role %q: a role name (letters, digits and +=,.@_-) or a role ARN", o.SourceRole)
 	}
 	for _, arn := range o.PolicyARNs {
