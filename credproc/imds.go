@@ -323,3 +323,35 @@ func rootCause(err error) string {
 		err = u
 	}
 }
+
+// Answers reports whether the metadata endpoint answers at all, for
+// diagnosis (xrole doctor).
+func (p *IMDS) Answers(ctx context.Context) bool { return p.answers(ctx) }
+
+// Token fetches an IMDSv2 token, with the retries and the diagnosis of
+// every other call.
+func (p *IMDS) Token(ctx context.Context) error {
+	if p.Endpoint.Disabled {
+		return Errorf(KindBase, "instance metadata is disabled by AWS_EC2_METADATA_DISABLED")
+	}
+	if err := p.retry(ctx, p.fetchToken); err != nil {
+		return p.explain(ctx, "token", err)
+	}
+	return nil
+}
+
+// RoleName returns the name of the instance's role.
+func (p *IMDS) RoleName(ctx context.Context) (string, error) {
+	if p.Endpoint.Disabled {
+		return "", Errorf(KindBase, "instance metadata is disabled by AWS_EC2_METADATA_DISABLED")
+	}
+	roles, err := p.get(ctx, "/latest/meta-data/"+credsPath)
+	if err != nil {
+		return "", p.explain(ctx, "list instance roles", err)
+	}
+	role := strings.TrimSpace(strings.SplitN(roles, "\n", 2)[0])
+	if role == "" {
+		return "", noRole()
+	}
+	return role, nil
+}

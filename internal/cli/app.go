@@ -107,7 +107,7 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 
 func (a *app) cliApp() *cli.App {
 	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
-	cmds := []*cli.Command{a.processCommand(), a.envCommand(), a.execCommand(), a.cacheCommand(), a.configureCommand(), a.setupCommand(), versionCommand()}
+	cmds := []*cli.Command{a.processCommand(), a.envCommand(), a.execCommand(), a.cacheCommand(), a.configureCommand(), a.setupCommand(), a.doctorCommand(), versionCommand()}
 	var setUsage func([]*cli.Command)
 	setUsage = func(cs []*cli.Command) {
 		for _, c := range cs {

@@ -315,37 +315,52 @@ func (a *app) build(ctx context.Context, h *hop) (aws.CredentialsProvider, error
 		a.debugf("base credentials: instance role from %s, key %s, expires %s", a.imds().Endpoint.Base(), credproc.RedactKeyID(c.AccessKeyID), c.Expires.UTC().Format(time.RFC3339))
 		base = credproc.Static{Creds: c}
 	}
+	role, shown, err := a.hopRole(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	a.debugf("assume %s: session %s, duration %v, region %s, endpoint %s", role.ARN, role.SessionName, role.Duration, role.Region, shown)
+	return a.assume(h, role, shown, base), nil
+}
+
+// assume is the AssumeRole provider of a hop whose role is complete.
+func (a *app) assume(h *hop, role credproc.Role, shown string, base aws.CredentialsProvider) *credproc.Assume {
+	return &credproc.Assume{
+		Client:    credproc.NewSTSClient(credproc.STSConfig{Region: role.Region, Endpoint: h.endpoint}),
+		Base:      base,
+		Role:      role,
+		Endpoint:  shown,
+		TokenCode: func(ctx context.Context) (string, error) { return a.mfaCode(ctx, h) },
+	}
+}
+
+// hopRole completes a hop's role with what may need the network: the
+// default session name and the region from instance metadata. shown names
+// the STS endpoint for messages.
+func (a *app) hopRole(ctx context.Context, h *hop) (credproc.Role, string, error) {
 	role := h.role
 	if h.defaultSession {
 		role.SessionName = a.defaultSessionName(ctx, h)
 	}
 	if role.Region == "" {
 		if !h.bottomIsIMDS() {
-			return nil, credproc.Errorf(credproc.KindConfig, "no region for STS").
+			return role, "", credproc.Errorf(credproc.KindConfig, "no region for STS").
 				WithHint("pass --region, set AWS_REGION, or add region to the profile")
 		}
 		region, err := a.imds().Region(ctx)
 		if err != nil {
-			return nil, err
+			return role, "", err
 		}
 		role.Region = region
 		if err := role.Validate(); err != nil {
-			return nil, fmt.Errorf("region from instance metadata: %w", err)
+			return role, "", fmt.Errorf("region from instance metadata: %w", err)
 		}
 	}
-	endpoint := h.endpoint
-	shown := endpoint
+	shown := h.endpoint
 	if shown == "" {
 		shown = credproc.RegionalEndpointHost(role.Region)
 	}
-	a.debugf("assume %s: session %s, duration %v, region %s, endpoint %s", role.ARN, role.SessionName, role.Duration, role.Region, shown)
-	return &credproc.Assume{
-		Client:    credproc.NewSTSClient(credproc.STSConfig{Region: role.Region, Endpoint: endpoint}),
-		Base:      base,
-		Role:      role,
-		Endpoint:  shown,
-		TokenCode: func(ctx context.Context) (string, error) { return a.mfaCode(ctx, h) },
-	}, nil
+	return role, shown, nil
 }
 
 func (a *app) defaultSessionName(ctx context.Context, h *hop) string {

@@ -283,6 +283,12 @@ func TestBadInput(t *testing.T) {
 			stderr: `^xrole: error: --source-profile: profile "s" not found in `},
 		{name: "setup arguments", args: []string{"setup", "--target-profile", "t", "--source-profile", "s", "--role-name", "deploy", "--source-role", "web", "extra"}, code: 2,
 			stderr: `^xrole: error: setup takes no arguments, got \["extra"\]$`},
+		{name: "doctor two profiles", args: []string{"doctor", "prod", "dev"}, code: 2,
+			stderr: `^xrole: error: doctor takes at most one PROFILE, got \["prod" "dev"\]$`},
+		{name: "doctor unknown flag", args: []string{"doctor", "prod", "--jsn"}, code: 2,
+			stderr: `^xrole: error: flag provided but not defined: -jsn$`},
+		{name: "doctor target profile without a value", args: []string{"doctor", "prod", "--target-profile"}, code: 2,
+			stderr: `^xrole: error: flag needs an argument: -target-profile$`},
 	}
 	if len(rows) < 20 {
 		t.Fatalf("the table must hold at least 20 rows, has %d", len(rows))

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -180,6 +181,10 @@ func (g *Guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if form.Get("Action") == "AssumeRole" {
+		if g.tooLong(r.Context(), form) {
+			stsError(w, http.StatusBadRequest, "Sender", "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+			return
+		}
 		if msg := g.deny(r.Context(), r, form); msg != "" {
 			stsError(w, http.StatusForbidden, "Sender", "AccessDenied", msg)
 			return
@@ -250,6 +255,21 @@ func (g *Guard) deny(ctx context.Context, r *http.Request, form url.Values) stri
 		return denied + " because no identity-based policy allows the sts:AssumeRole action"
 	}
 	return ""
+}
+
+// tooLong reports whether DurationSeconds exceeds the role's
+// MaxSessionDuration, which STS refuses before looking at trust.
+func (g *Guard) tooLong(ctx context.Context, form url.Values) bool {
+	account, role := splitRoleARN(form.Get("RoleArn"))
+	secs, err := strconv.Atoi(form.Get("DurationSeconds"))
+	if account == "" || err != nil {
+		return false
+	}
+	out, err := g.moto.IAM(account).GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(role)})
+	if err != nil || out.Role.MaxSessionDuration == nil {
+		return false
+	}
+	return int32(secs) > *out.Role.MaxSessionDuration
 }
 
 // roleOfSession turns arn:aws:sts::A:assumed-role/NAME/SESSION into the role
