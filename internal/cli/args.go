@@ -32,9 +32,15 @@ func permuteUpTo(args []string, flags []cli.Flag, maxPos int) []string {
 		case a == "--":
 			return append(append(opts, pos...), args[i:]...)
 		case len(a) > 1 && a[0] == '-':
-			opts = append(opts, a)
 			name := strings.TrimLeft(a, "-")
-			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(args) {
+			needsValue := !strings.Contains(name, "=") && takesValue[name]
+			if needsValue && i+1 == len(args) {
+				// The value is missing: left last, so that the parser says
+				// so instead of taking a positional argument as the value.
+				return append(append(opts, pos...), a)
+			}
+			opts = append(opts, a)
+			if needsValue {
 				i++
 				opts = append(opts, args[i])
 			}
