@@ -35,9 +35,11 @@ func permuteUpTo(args []string, flags []cli.Flag, maxPos int) []string {
 			name := strings.TrimLeft(a, "-")
 			needsValue := !strings.Contains(name, "=") && takesValue[name]
 			if needsValue && i+1 == len(args) {
-				// The value is missing: left last, so that the parser says
-				// so instead of taking a positional argument as the value.
-				return append(append(opts, pos...), a)
+				// The value is missing. Left last after the other flags (and
+				// without the positional arguments, before which the parser
+				// would stop), so that the parser reports it rather than
+				// taking the profile name as the value.
+				return append(opts, a)
 			}
 			opts = append(opts, a)
 			if needsValue {

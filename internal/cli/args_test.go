@@ -17,7 +17,7 @@ func TestPermute(t *testing.T) {
 		{"prod -- cmd --region x", "prod -- cmd --region x"},
 		{"prod --region x -- cmd", "--region x prod -- cmd"},
 		{"prod --unknown value", "--unknown prod value"},
-		{"prod --role-arn", "prod --role-arn"}, // missing value: the parser must say so
+		{"prod --region x --role-arn", "--region x --role-arn"}, // missing value: the parser must say so
 		{"", ""},
 	}
 	for _, tt := range tests {
