@@ -255,7 +255,7 @@ func (p *planner) targetRole(ctx context.Context) error {
 		if desc == "" {
 			desc = "Assumed through xrole by " + p.plan.SourceRoleARN
 		}
-		p.add(Action{Verb: Create, Side: t, What: what + ", trust policy:", Doc: doc, apply: func(ctx context.Context) error {
+		p.add(Action{Verb: Create, Side: t, What: what, Note: "trust policy below", Doc: doc, apply: func(ctx context.Context) error {
 			in := &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(doc), Description: aws.String(desc)}
 			if maxSession > 0 {
 				in.MaxSessionDuration = aws.Int32(maxSession)

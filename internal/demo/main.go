@@ -1,6 +1,8 @@
-// Command demo shows xrole's main job on loopback fakes: moto_server with a
-// two-account world, an IMDSv2 fake playing the instance, and the real AWS
-// CLI reading credentials through `credential_process = xrole process demo`.
+// Command demo shows xrole's main job on loopback fakes: moto_server with
+// two accounts holding only an instance role, `xrole setup` building the
+// IAM side and writing the profile, `xrole doctor` passing, an IMDSv2 fake
+// playing the instance, and the real AWS CLI reading credentials through
+// `credential_process = xrole process demo`.
 // It touches nothing outside a temporary directory, never the user's ~/.aws,
 // and stops everything it started.
 //
@@ -48,20 +50,46 @@ func run() error {
 	}
 	defer os.RemoveAll(dir)
 
-	step("starting moto_server (STS, IAM), the STS guard and the IMDSv2 fake on loopback")
-	st, err := motoworld.StartStage(ctx, dir, "demo", xrole)
+	step("starting moto_server (STS, IAM, EC2), the guard in front of it and the IMDSv2 fake on loopback")
+	st, err := motoworld.StartBareStage(ctx, dir, "demo")
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	w, guard, stsURL := st.World, st.Guard, st.STSURL
-	step("the world: instance %s with role %s in account %s, target role in account %s", w.InstanceID, w.InstanceRole, motoworld.SourceAccount, motoworld.TargetAccount)
-	fmt.Printf("    instance role  %s\n    target role    %s (trusts the instance role, requires external id %q)\n", w.InstanceRoleARN, w.TargetRoleARN, w.ExternalID)
-	step("a throwaway AWS config (%s):", st.Config)
+	step("the world before setup: instance %s in account %s runs with role %s, which may do nothing;", w.InstanceID, motoworld.SourceAccount, w.InstanceRole)
+	fmt.Printf("    account %s has no role for it; each account has an administrator profile\n", motoworld.TargetAccount)
+	fmt.Printf("    (source-admin, target-admin) in a throwaway credentials file; the AWS config file:\n")
 	fmt.Print(indent(st.Profile))
 
 	// Files under the throwaway home, not the user's own keyring.
 	env := st.Env("XROLE_CACHE=file")
+	xr := func(args ...string) error {
+		cmd := exec.CommandContext(ctx, xrole, args...)
+		cmd.Env, cmd.Stdout, cmd.Stderr = env, &indentWriter{w: os.Stdout}, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("xrole %s: %w", args[0], err)
+		}
+		return nil
+	}
+	setup := []string{"setup", "--target-profile", "target-admin", "--source-profile", "source-admin",
+		"--role-name", w.TargetRole, "--source-role", w.InstanceRole, "--max-session", "1h",
+		"--instance-id", w.InstanceID, "--region", motoworld.Region, "--write-profile", "demo"}
+	step("xrole %s", strings.Join(setup, " "))
+	if err := xr(setup...); err != nil {
+		return err
+	}
+	cfg, err := os.ReadFile(st.Config)
+	if err != nil {
+		return err
+	}
+	step("the AWS config file now (%s):", st.Config)
+	fmt.Print(indent(string(cfg)))
+
+	step("xrole doctor demo")
+	if err := xr("doctor", "demo"); err != nil {
+		return err
+	}
 	clis := awsCLIs()
 	if len(clis) == 0 {
 		return fmt.Errorf("no AWS CLI found (apt-get install -y awscli)")
@@ -84,14 +112,36 @@ func run() error {
 			return fmt.Errorf("identity is in account %s, want the target account %s", id.Account, motoworld.TargetAccount)
 		}
 	}
-	step("xrole cache list (the second CLI was served from the cache: %d AssumeRole call in all)", guard.AssumeCalls())
-	list := exec.CommandContext(ctx, xrole, "cache", "list")
-	list.Env, list.Stdout, list.Stderr = env, os.Stdout, os.Stderr
-	if err := list.Run(); err != nil {
-		return fmt.Errorf("xrole cache list: %w", err)
+	step("xrole cache list (AssumeRole calls so far: %d, one by doctor and one for the first CLI; the second CLI was served from the cache)", guard.AssumeCalls())
+	if err := xr("cache", "list"); err != nil {
+		return err
 	}
-	step("done: the AWS CLI acted as the target role, from the instance role, through xrole; stopping the fakes")
+	step("xrole setup again: it reads, finds everything in place, and writes nothing")
+	if err := xr(setup...); err != nil {
+		return err
+	}
+	step("done: setup built the IAM side, doctor passed, and the AWS CLI acted as the target role through xrole; stopping the fakes")
 	return nil
+}
+
+// indentWriter indents what a command prints under the demo's steps,
+// however the command splits its writes.
+type indentWriter struct {
+	w       *os.File
+	midLine bool
+}
+
+func (iw *indentWriter) Write(p []byte) (int, error) {
+	var b strings.Builder
+	for _, c := range string(p) {
+		if !iw.midLine {
+			b.WriteString("    ")
+		}
+		b.WriteRune(c)
+		iw.midLine = c != '\n'
+	}
+	_, err := iw.w.WriteString(b.String())
+	return len(p), err
 }
 
 func step(format string, args ...any) { fmt.Printf("==> "+format+"\n", args...) }

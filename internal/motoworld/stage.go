@@ -20,13 +20,48 @@ type Stage struct {
 	Home    string
 	Config  string // path of the AWS config file
 	Profile string // its text
+	Bare    *Bare  // set by StartBareStage
 
 	stops []func()
 }
 
 // StartStage starts everything under dir; the profile NAME runs
 // `xrole process NAME`. Close stops what it started, even after an error.
-func StartStage(ctx context.Context, dir, name, xrole string) (s *Stage, err error) {
+func StartStage(ctx context.Context, dir, name, xrole string) (*Stage, error) {
+	return start(ctx, dir, func(s *Stage) error {
+		var err error
+		if s.World, err = s.Moto.NewWorld(ctx, s.Guard, name); err != nil {
+			return err
+		}
+		s.Profile = fmt.Sprintf(`[profile %s]
+credential_process = %s process %s
+xrole_role_arn     = %s
+xrole_external_id  = %s
+region             = %s
+`, name, xrole, name, s.World.TargetRoleARN, s.World.ExternalID, Region)
+		return nil
+	})
+}
+
+// StartBareStage is StartStage on a world before xrole setup (see
+// NewBareWorld): the AWS config holds only a default region, and the
+// credentials file the administrators' profiles source-admin and
+// target-admin.
+func StartBareStage(ctx context.Context, dir, name string) (*Stage, error) {
+	return start(ctx, dir, func(s *Stage) error {
+		b, err := s.Moto.NewBareWorld(ctx, s.Guard, name)
+		if err != nil {
+			return err
+		}
+		s.World, s.Bare = &b.World, b
+		s.Profile = "# the AWS config file before xrole setup\n[default]\nregion = " + Region + "\n"
+		creds := fmt.Sprintf("[source-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[target-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+			b.SourceAdmin.AccessKeyID, b.SourceAdmin.SecretAccessKey, b.TargetAdmin.AccessKeyID, b.TargetAdmin.SecretAccessKey)
+		return os.WriteFile(s.Credentials(), []byte(creds), 0o600)
+	})
+}
+
+func start(ctx context.Context, dir string, world func(*Stage) error) (s *Stage, err error) {
 	s = &Stage{}
 	defer func() {
 		if err != nil {
@@ -43,7 +78,12 @@ func StartStage(ctx context.Context, dir, name, xrole string) (s *Stage, err err
 		return nil, err
 	}
 	s.STSURL, s.stops = stsURL, append(s.stops, closeSTS)
-	if s.World, err = s.Moto.NewWorld(ctx, s.Guard, name); err != nil {
+	s.Home = filepath.Join(dir, "home")
+	s.Config = filepath.Join(s.Home, ".aws", "config")
+	if err := os.MkdirAll(filepath.Dir(s.Config), 0o700); err != nil {
+		return nil, err
+	}
+	if err := world(s); err != nil {
 		return nil, err
 	}
 	imdsURL, closeIMDS, err := Serve(s.World.IMDS())
@@ -51,23 +91,14 @@ func StartStage(ctx context.Context, dir, name, xrole string) (s *Stage, err err
 		return nil, err
 	}
 	s.IMDSURL, s.stops = imdsURL, append(s.stops, closeIMDS)
-
-	s.Home = filepath.Join(dir, "home")
-	s.Config = filepath.Join(s.Home, ".aws", "config")
-	if err := os.MkdirAll(filepath.Dir(s.Config), 0o700); err != nil {
-		return nil, err
-	}
-	s.Profile = fmt.Sprintf(`[profile %s]
-credential_process = %s process %s
-xrole_role_arn     = %s
-xrole_external_id  = %s
-region             = %s
-`, name, xrole, name, s.World.TargetRoleARN, s.World.ExternalID, Region)
 	if err := os.WriteFile(s.Config, []byte(s.Profile), 0o600); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
+
+// Credentials is the path of the stage's AWS credentials file.
+func (s *Stage) Credentials() string { return filepath.Join(s.Home, ".aws", "credentials") }
 
 // Env is the environment of a command on the stage: the throwaway home and
 // config, the fakes' endpoints, no session bus; extra ("K=V") after.
@@ -76,9 +107,11 @@ func (s *Stage) Env(extra ...string) []string {
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + s.Home,
 		"AWS_CONFIG_FILE=" + s.Config,
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(s.Home, ".aws", "credentials"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + s.Credentials(),
 		"AWS_EC2_METADATA_SERVICE_ENDPOINT=" + s.IMDSURL,
 		"AWS_ENDPOINT_URL_STS=" + s.STSURL,
+		"AWS_ENDPOINT_URL_IAM=" + s.STSURL,
+		"AWS_ENDPOINT_URL_EC2=" + s.STSURL,
 		"DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent",
 	}, extra...)
 }
