@@ -172,7 +172,7 @@ func printAction(w io.Writer, act setup.Action) {
 	if act.Note != "" {
 		fmt.Fprintf(w, "                   (%s)\n", act.Note)
 	}
-	if act.Doc != "" && act.Verb != setup.Unchanged {
+	if act.Doc != "" {
 		for _, l := range strings.Split(act.Doc, "\n") {
 			fmt.Fprintf(w, "                   %s\n", l)
 		}
