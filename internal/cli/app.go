@@ -107,7 +107,7 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 
 func (a *app) cliApp() *cli.App {
 	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
-	cmds := []*cli.Command{a.processCommand(), a.envCommand(), a.execCommand(), a.cacheCommand(), a.configureCommand(), a.setupCommand(), a.doctorCommand(), versionCommand()}
+	cmds := []*cli.Command{a.processCommand(), a.envCommand(), a.execCommand(), a.cacheCommand(), a.configureCommand(), a.setupCommand(), a.doctorCommand(), a.completionCommand(), versionCommand()}
 	var setUsage func([]*cli.Command)
 	setUsage = func(cs []*cli.Command) {
 		for _, c := range cs {
@@ -123,12 +123,14 @@ func (a *app) cliApp() *cli.App {
 		ErrWriter:            a.env.Stderr,
 		Reader:               a.env.Stdin,
 		HideHelpCommand:      true,
+		HideVersion:          true, // --version is ours: the same lines as xrole version
 		EnableBashCompletion: false,
 		OnUsageError:         onUsage,
 		// Never let urfave/cli call os.Exit: Main decides the exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "debug", Usage: "explain each step on stderr (never prints secrets) [$XROLE_DEBUG]"},
+			&cli.BoolFlag{Name: "version", Usage: "print version, commit, build date and Go version"},
 		},
 		Before: func(c *cli.Context) error {
 			a.debug = c.Bool("debug") || a.env.Getenv("XROLE_DEBUG") == "1" || strings.EqualFold(a.env.Getenv("XROLE_DEBUG"), "true")
@@ -137,6 +139,9 @@ func (a *app) cliApp() *cli.App {
 		Action: func(c *cli.Context) error {
 			if c.Args().Present() {
 				return usagef("unknown command %q (see xrole --help)", c.Args().First())
+			}
+			if c.Bool("version") {
+				return printVersion(c.App.Writer)
 			}
 			return cli.ShowAppHelp(c)
 		},

@@ -180,5 +180,5 @@ func quoteArg(s string) string {
 	if runtime.GOOS == "windows" {
 		return `"` + s + `"`
 	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return shQuote(s)
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 
@@ -42,9 +43,16 @@ func versionCommand() *cli.Command {
 		Name:  "version",
 		Usage: "print version, commit, build date and Go version",
 		Action: func(c *cli.Context) error {
-			v, cm, d := buildInfo()
-			_, err := fmt.Fprintf(c.App.Writer, "xrole %s\ncommit %s\nbuilt %s\n%s %s/%s\n", v, cm, d, runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return err
+			if c.NArg() > 0 {
+				return usagef("version takes no arguments")
+			}
+			return printVersion(c.App.Writer)
 		},
 	}
+}
+
+func printVersion(w io.Writer) error {
+	v, cm, d := buildInfo()
+	_, err := fmt.Fprintf(w, "xrole %s\ncommit %s\nbuilt %s\n%s %s/%s\n", v, cm, d, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
 }

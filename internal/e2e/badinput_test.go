@@ -289,6 +289,12 @@ func TestBadInput(t *testing.T) {
 			stderr: `^xrole: error: flag provided but not defined: -jsn$`},
 		{name: "doctor target profile without a value", args: []string{"doctor", "prod", "--target-profile"}, code: 2,
 			stderr: `^xrole: error: flag needs an argument: -target-profile$`},
+		{name: "completion unknown shell", args: []string{"completion", "tcsh"}, code: 2,
+			stderr: `^xrole: error: completion "tcsh": want bash, zsh or fish$`},
+		{name: "completion without a shell", args: []string{"completion"}, code: 2,
+			stderr: `^xrole: error: completion takes one shell: bash, zsh or fish$`},
+		{name: "version with an argument", args: []string{"version", "now"}, code: 2,
+			stderr: `^xrole: error: version takes no arguments$`},
 	}
 	if len(rows) < 20 {
 		t.Fatalf("the table must hold at least 20 rows, has %d", len(rows))
