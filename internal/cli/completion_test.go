@@ -34,7 +34,7 @@ func completionScript(t *testing.T, shell string) string {
 // in the man page: they are generated, not written by hand.
 func TestCompletionsAndManCoverEveryCommandAndFlag(t *testing.T) {
 	var man bytes.Buffer
-	if err := WriteManPage(&man, "2026-01-01"); err != nil {
+	if err := WriteManPage(&man, "1.2.3", "2026-01-01"); err != nil {
 		t.Fatal(err)
 	}
 	docs := map[string]string{"bash": completionScript(t, "bash"), "zsh": completionScript(t, "zsh"), "fish": completionScript(t, "fish"),
@@ -170,7 +170,7 @@ func TestZshCompletionLoads(t *testing.T) {
 func TestManPageRenders(t *testing.T) {
 	dir := t.TempDir()
 	var b bytes.Buffer
-	if err := WriteManPage(&b, "2026-01-01"); err != nil {
+	if err := WriteManPage(&b, "1.2.3", "2026-01-01"); err != nil {
 		t.Fatal(err)
 	}
 	page := filepath.Join(dir, "xrole.1")

@@ -18,9 +18,13 @@ func roff(s string) string {
 	return s
 }
 
-// WriteManPage writes xrole(1) in roff, from the command definitions.
-func WriteManPage(w io.Writer, date string) error {
-	v, _, _ := buildInfo()
+// WriteManPage writes xrole(1) in roff, from the command definitions;
+// version "" means this binary's own.
+func WriteManPage(w io.Writer, version, date string) error {
+	v := version
+	if v == "" {
+		v, _, _ = buildInfo()
+	}
 	var b strings.Builder
 	p := func(format string, args ...any) { fmt.Fprintf(&b, format+"\n", args...) }
 	p(`.TH XROLE 1 "%s" "xrole %s" "User Commands"`, date, roff(v))
