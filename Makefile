@@ -5,7 +5,7 @@ BIN      := bin/xrole
 TAGS     := urfave_cli_no_docs
 export DBUS_SESSION_BUS_ADDRESS := unix:path=/nonexistent
 
-.PHONY: all build test demo deps vet fuzz bench clean
+.PHONY: all build test demo deps vet fuzz bench release-check clean
 
 all: build
 
@@ -40,5 +40,11 @@ fuzz:
 bench: deps
 	$(GO) run ./internal/bench -runs 200 -herd 64
 
+# goreleaser (pinned v2.16.0, installed into bin/tools) check and a
+# snapshot build of every target, with checks of the binaries, archives and
+# packages; CI also installs the deb (scripts/release-check).
+release-check: deps
+	scripts/release-check
+
 clean:
-	rm -rf bin dist
+	rm -rf bin dist build
