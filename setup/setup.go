@@ -19,8 +19,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
-	ec2types "github.com/aws/aws-sdk-go-v2/service/ec2/types"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	iamtypes "github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -51,7 +49,7 @@ type Side struct {
 	Name string // "source" or "target"
 	IAM  *iam.Client
 	STS  *sts.Client
-	EC2  *ec2.Client // source side, only needed with an instance id
+	EC2  *EC2 // source side, only needed with an instance id
 
 	Account string // from sts:GetCallerIdentity
 	Caller  string // the caller's ARN
@@ -295,15 +293,21 @@ func (p *planner) targetPolicies(ctx context.Context) error {
 	roleExists := !p.targetRoleNew
 	var attached []string
 	if roleExists && len(p.o.PolicyARNs) > 0 {
-		pg := iam.NewListAttachedRolePoliciesPaginator(t.IAM, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)})
-		for pg.HasMorePages() {
-			out, err := pg.NextPage(ctx)
+		// Pages by hand: the SDK's paginator takes the client as an
+		// interface, which keeps every IAM operation in the binary (3.5 MB).
+		in := &iam.ListAttachedRolePoliciesInput{RoleName: aws.String(name)}
+		for {
+			out, err := t.IAM.ListAttachedRolePolicies(ctx, in)
 			if err != nil {
 				return t.fail("iam:ListAttachedRolePolicies", "role/"+name, err)
 			}
 			for _, ap := range out.AttachedPolicies {
 				attached = append(attached, aws.ToString(ap.PolicyArn))
 			}
+			if !out.IsTruncated || out.Marker == nil {
+				break
+			}
+			in.Marker = out.Marker
 		}
 	}
 	for _, arn := range p.o.PolicyARNs {
@@ -421,43 +425,25 @@ func (p *planner) association(ctx context.Context) error {
 	}
 	s, profileARN := p.source, p.plan.InstanceProfileARN
 	profileName := path.Base(profileARN)
-	out, err := s.EC2.DescribeIamInstanceProfileAssociations(ctx, &ec2.DescribeIamInstanceProfileAssociationsInput{
-		Filters: []ec2types.Filter{{Name: aws.String("instance-id"), Values: []string{id}}},
-	})
+	assocs, err := s.EC2.Associations(ctx, id)
 	if err != nil {
 		return s.fail("ec2:DescribeIamInstanceProfileAssociations", "instance/"+id, err)
 	}
-	var current *ec2types.IamInstanceProfileAssociation
-	for i, as := range out.IamInstanceProfileAssociations {
-		if as.State == ec2types.IamInstanceProfileAssociationStateAssociated || as.State == ec2types.IamInstanceProfileAssociationStateAssociating {
-			current = &out.IamInstanceProfileAssociations[i]
-		}
-	}
 	what := fmt.Sprintf("instance %s uses instance profile %s", id, profileName)
 	switch {
-	case current == nil:
+	case len(assocs) == 0:
 		p.add(Action{Verb: Create, Side: s, What: what, apply: func(ctx context.Context) error {
 			return p.retryNewProfile(ctx, func() error {
-				_, err := s.EC2.AssociateIamInstanceProfile(ctx, &ec2.AssociateIamInstanceProfileInput{
-					InstanceId: aws.String(id), IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String(profileName)},
-				})
-				return s.fail("ec2:AssociateIamInstanceProfile", "instance/"+id, err)
+				return s.fail("ec2:AssociateIamInstanceProfile", "instance/"+id, s.EC2.Associate(ctx, id, profileName))
 			})
 		}})
-	case current.IamInstanceProfile != nil && path.Base(aws.ToString(current.IamInstanceProfile.Arn)) == profileName:
+	case path.Base(assocs[0].ProfileARN) == profileName:
 		p.add(Action{Verb: Unchanged, Side: s, What: what})
 	default:
-		old := "another instance profile"
-		if current.IamInstanceProfile != nil {
-			old = path.Base(aws.ToString(current.IamInstanceProfile.Arn))
-		}
-		assoc := aws.ToString(current.AssociationId)
+		old, assoc := path.Base(assocs[0].ProfileARN), assocs[0].ID
 		p.add(Action{Verb: Update, Side: s, What: what, Note: "replaces " + old + " (" + assoc + ")", apply: func(ctx context.Context) error {
 			return p.retryNewProfile(ctx, func() error {
-				_, err := s.EC2.ReplaceIamInstanceProfileAssociation(ctx, &ec2.ReplaceIamInstanceProfileAssociationInput{
-					AssociationId: aws.String(assoc), IamInstanceProfile: &ec2types.IamInstanceProfileSpecification{Name: aws.String(profileName)},
-				})
-				return s.fail("ec2:ReplaceIamInstanceProfileAssociation", "instance/"+id, err)
+				return s.fail("ec2:ReplaceIamInstanceProfileAssociation", "instance/"+id, s.EC2.Replace(ctx, assoc, profileName))
 			})
 		}})
 	}

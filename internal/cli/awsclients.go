@@ -8,11 +8,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
-	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/xrole/xrole/credproc"
+	"github.com/xrole/xrole/setup"
 )
 
 // account is an AWS account reached with one profile's credentials, for
@@ -90,7 +90,6 @@ func (ac *account) STS() *sts.Client {
 		Retryer: retryer(), BaseEndpoint: ac.endpoint("sts")})
 }
 
-func (ac *account) EC2() *ec2.Client {
-	return ec2.New(ec2.Options{Region: ac.region, Credentials: ac.creds, HTTPClient: credproc.AWSHTTPClient(),
-		Retryer: retryer(), BaseEndpoint: ac.endpoint("ec2")})
+func (ac *account) EC2() *setup.EC2 {
+	return &setup.EC2{Region: ac.region, Endpoint: aws.ToString(ac.endpoint("ec2")), Credentials: ac.creds, HTTP: credproc.AWSHTTPClient()}
 }
