@@ -182,3 +182,28 @@ func TestKeyIsFixedLengthAndUnambiguous(t *testing.T) {
 		t.Error("a part shows through the key")
 	}
 }
+
+// The kernel keeps an expired key in the keyring until its garbage
+// collection runs, minutes later; listing must skip it, not fail.
+func TestKeyctlListSkipsExpiredKeys(t *testing.T) {
+	s, err := OpenKeyring("keyctl", KeyringOptions{})
+	if err != nil {
+		t.Fatalf("keyctl must work on this machine: %v", err)
+	}
+	expiring, kept := Key("expiring", t.Name()), Key("kept", t.Name())
+	if err := s.Set(expiring, []byte("x"), time.Now().Add(time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Set(kept, []byte("y"), time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	defer s.Delete(kept)
+	time.Sleep(1500 * time.Millisecond)
+	keys, err := s.Keys()
+	if err != nil {
+		t.Fatalf("Keys with an expired key in the keyring: %v", err)
+	}
+	if !slices.Contains(keys, kept) || slices.Contains(keys, expiring) {
+		t.Errorf("keys %v: want %s and not %s", keys, kept, expiring)
+	}
+}

@@ -187,6 +187,12 @@ func (k *keyctlKeyring) Keys() ([]string, error) {
 
 	for _, id := range ids {
 		info, err := keyctlDescribe(id)
+		if errors.Is(err, unix.EKEYEXPIRED) || errors.Is(err, unix.EKEYREVOKED) || errors.Is(err, unix.ENOKEY) {
+			// xrole: a key that expired (the kernel keeps it until its
+			// garbage collection runs, minutes later) or went away since
+			// the keyring was read is not listed, rather than failing the list.
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
