@@ -61,11 +61,11 @@ func (a *app) imds() *credproc.IMDS {
 // Main runs xrole and returns its exit code.
 func Main(env Env) int {
 	a := &app{env: env}
-	cliApp := a.cliApp()
 	args := env.Args
 	if len(args) == 0 {
 		args = []string{"xrole"}
 	}
+	cliApp := a.cliAppFor(args)
 	args = a.permuteArgs(cliApp, args)
 
 	ctx, cancel := context.WithTimeout(context.Background(), commandTimeout)
@@ -105,9 +105,59 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 	return args
 }
 
+// commandNames are xrole's commands, in help order; command builds one.
+var commandNames = []string{"process", "env", "exec", "cache", "configure", "setup", "doctor", "completion", "version"}
+
+func (a *app) command(name string) *cli.Command {
+	switch name {
+	case "process":
+		return a.processCommand()
+	case "env":
+		return a.envCommand()
+	case "exec":
+		return a.execCommand()
+	case "cache":
+		return a.cacheCommand()
+	case "configure":
+		return a.configureCommand()
+	case "setup":
+		return a.setupCommand()
+	case "doctor":
+		return a.doctorCommand()
+	case "completion":
+		return a.completionCommand()
+	case "version":
+		return versionCommand()
+	}
+	return nil
+}
+
+// cliAppFor builds the app with only the command args name, when they name
+// one: the warm path of `xrole process` then builds one command's flags,
+// not every command's. Help and mistakes get the whole app.
+func (a *app) cliAppFor(args []string) *cli.App {
+	for _, arg := range args[1:] {
+		if strings.HasPrefix(arg, "-") {
+			continue // global flags are all booleans
+		}
+		if c := a.command(arg); c != nil {
+			return a.newApp([]*cli.Command{c})
+		}
+		break
+	}
+	return a.cliApp()
+}
+
 func (a *app) cliApp() *cli.App {
+	var cmds []*cli.Command
+	for _, n := range commandNames {
+		cmds = append(cmds, a.command(n))
+	}
+	return a.newApp(cmds)
+}
+
+func (a *app) newApp(cmds []*cli.Command) *cli.App {
 	onUsage := func(_ *cli.Context, err error, _ bool) error { return usageError{err} }
-	cmds := []*cli.Command{a.processCommand(), a.envCommand(), a.execCommand(), a.cacheCommand(), a.configureCommand(), a.setupCommand(), a.doctorCommand(), a.completionCommand(), versionCommand()}
 	var setUsage func([]*cli.Command)
 	setUsage = func(cs []*cli.Command) {
 		for _, c := range cs {

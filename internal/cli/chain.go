@@ -73,7 +73,11 @@ func (r *resolver) topLookup(c *cli.Context, profile string) (lookup, error) {
 			return lookup{}, r.unknownProfile(profile)
 		}
 	}
-	return lookup{c: c, useEnv: true, getenv: r.getenv, keys: keys, profile: profile}, nil
+	l := lookup{c: c, useEnv: true, getenv: r.getenv, keys: keys, profile: profile}
+	if c != nil {
+		l.set = flagsSet(c)
+	}
+	return l, nil
 }
 
 func (r *resolver) unknownProfile(name string) error {

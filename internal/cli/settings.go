@@ -64,15 +64,37 @@ type origin string
 // keys is the profile (nil when there is none). The command's own hop reads
 // flags and variables; a profile that a chain refers to has only its keys.
 type lookup struct {
-	c       *cli.Context // nil: no flags
-	useEnv  bool         // read XROLE_* variables
+	c       *cli.Context    // nil: no flags
+	set     map[string]bool // the flags given on the command line (of c)
+	useEnv  bool            // read XROLE_* variables
 	getenv  func(string) string
 	keys    map[string]string
 	profile string
 }
 
+// flagsSet lists the flags given to a command once: urfave/cli's IsSet
+// walks every flag's names on each call, which the warm path cannot afford
+// for each setting.
+func flagsSet(c *cli.Context) map[string]bool {
+	set := map[string]bool{}
+	for _, n := range c.LocalFlagNames() {
+		set[n] = true
+	}
+	return set
+}
+
+func (l lookup) isSet(s setting) bool {
+	if l.c == nil {
+		return false
+	}
+	if l.set == nil {
+		return l.c.IsSet(s.flag)
+	}
+	return l.set[s.flag]
+}
+
 func (l lookup) get(s setting) (string, origin) {
-	if l.c != nil && l.c.IsSet(s.flag) {
+	if l.isSet(s) {
 		return l.c.String(s.flag), origin("--" + s.flag)
 	}
 	if l.useEnv {
@@ -89,7 +111,7 @@ func (l lookup) get(s setting) (string, origin) {
 // getList resolves a repeatable setting: the flags, else the variable or
 // the profile key as a comma-separated list.
 func (l lookup) getList(s setting) ([]string, origin) {
-	if l.c != nil && l.c.IsSet(s.flag) {
+	if l.isSet(s) {
 		return l.c.StringSlice(s.flag), origin("--" + s.flag)
 	}
 	v, from := l.get(s)
