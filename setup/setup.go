@@ -332,19 +332,27 @@ func (p *planner) targetPolicies(ctx context.Context) error {
 		}
 	}
 	doc := p.o.PolicyDocument
-	a := Action{Verb: Unchanged, Side: t, What: fmt.Sprintf("inline policy %s on role %s", PermissionPolicyName, name), Doc: doc}
-	if current == "" || !SamePolicy(current, doc) {
-		a.Verb = Create
-		if current != "" {
-			a.Verb, a.Note = Update, "replaces the earlier --policy-file of this role"
-		}
-		a.apply = func(ctx context.Context) error {
-			_, err := t.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(name), PolicyName: aws.String(PermissionPolicyName), PolicyDocument: aws.String(doc)})
-			return t.fail("iam:PutRolePolicy", "role/"+name, err)
-		}
-	}
-	p.add(a)
+	changed := current == "" || !SamePolicy(current, doc)
+	p.add(inlinePolicy(t, name, PermissionPolicyName, current, doc, changed, "replaces the earlier --policy-file of this role"))
 	return nil
+}
+
+// inlinePolicy is the action that puts an inline policy on a role: create
+// when there is none, update (with note) when it changes, else unchanged.
+func inlinePolicy(side *Side, role, policy, current, doc string, changed bool, note string) Action {
+	a := Action{Verb: Unchanged, Side: side, What: fmt.Sprintf("inline policy %s on role %s", policy, role), Doc: doc}
+	if !changed {
+		return a
+	}
+	a.Verb = Create
+	if current != "" {
+		a.Verb, a.Note = Update, note
+	}
+	a.apply = func(ctx context.Context) error {
+		_, err := side.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(policy), PolicyDocument: aws.String(doc)})
+		return side.fail("iam:PutRolePolicy", "role/"+role, err)
+	}
+	return a
 }
 
 // assumePolicy lets the source role assume the target role.
@@ -361,18 +369,7 @@ func (p *planner) assumePolicy(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("inline policy %s on role %s: %w", AssumePolicyName, role, err)
 	}
-	a := Action{Verb: Unchanged, Side: s, What: fmt.Sprintf("inline policy %s on role %s", AssumePolicyName, role), Doc: doc}
-	if changed {
-		a.Verb = Create
-		if current != "" {
-			a.Verb, a.Note = Update, "the target role joins the roles already allowed"
-		}
-		a.apply = func(ctx context.Context) error {
-			_, err := s.IAM.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String(role), PolicyName: aws.String(AssumePolicyName), PolicyDocument: aws.String(doc)})
-			return s.fail("iam:PutRolePolicy", "role/"+role, err)
-		}
-	}
-	p.add(a)
+	p.add(inlinePolicy(s, role, AssumePolicyName, current, doc, changed, "the target role joins the roles already allowed"))
 	return nil
 }
 

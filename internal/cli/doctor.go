@@ -88,19 +88,7 @@ func (e doctorFailed) Error() string {
 	return fmt.Sprintf("doctor: the %q check failed (see the report)", e.c.Name)
 }
 
-func (e doctorFailed) ExitCode() int {
-	switch e.c.kind {
-	case credproc.KindConfig:
-		return ExitUsage
-	case credproc.KindBase:
-		return ExitBase
-	case credproc.KindDenied:
-		return ExitDenied
-	case credproc.KindUnavailable:
-		return ExitUnavailable
-	}
-	return ExitUnexpected
-}
+func (e doctorFailed) ExitCode() int { return kindExit(e.c.kind) }
 
 func (a *app) runDoctor(c *cli.Context) error {
 	profile, err := a.profileArg(c)

@@ -46,7 +46,12 @@ func exitCode(err error) int {
 	if errors.As(err, &nf) {
 		return ExitNotFound
 	}
-	switch credproc.KindOf(err) {
+	return kindExit(credproc.KindOf(err))
+}
+
+// kindExit is the exit code of a failure of kind k.
+func kindExit(k credproc.Kind) int {
+	switch k {
 	case credproc.KindConfig:
 		return ExitUsage
 	case credproc.KindBase:
