@@ -236,7 +236,8 @@ func (r *resolver) sourceProfile(h *hop, name string, visited []string) error {
 		return r.unknownProfile(name)
 	}
 	return credproc.Errorf(credproc.KindConfig, "source profile %q has no credentials xrole can use", name).
-		WithHint("give it static keys, a credential_process line, or make it an xrole profile with xrole_role_arn")
+		WithHint("give it static keys, a credential_process line, or make it an xrole profile with xrole_role_arn").
+		WithHint("for an SSO or role_arn profile, wrap it: credential_process = aws configure export-credentials --profile %s --format process", name)
 }
 
 // region: --region, XROLE_REGION, xrole_region, the profile's region, then
