@@ -7,7 +7,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -33,18 +32,9 @@ func (a *app) profileAccount(ctx context.Context, r *resolver, name, region stri
 	if err := r.sourceProfile(h, name, nil); err != nil {
 		return nil, err
 	}
-	var p aws.CredentialsProvider
-	switch {
-	case h.base != nil:
-		b, err := a.build(ctx, h.base)
-		if err != nil {
-			return nil, err
-		}
-		p = b
-	case h.static != nil:
-		p = credproc.Static{Creds: *h.static}
-	default:
-		p = processcreds.NewProvider(h.process, func(o *processcreds.Options) { o.Timeout = 30 * time.Second })
+	p, err := a.baseProvider(ctx, h)
+	if err != nil {
+		return nil, err
 	}
 	keys, _ := r.config.ConfigProfile(name)
 	if region == "" {

@@ -298,27 +298,9 @@ func nestedValue(v, key string) string {
 // instance role's credentials first (so that their errors come first), then
 // the instance id and region when the settings left them to metadata.
 func (a *app) build(ctx context.Context, h *hop) (aws.CredentialsProvider, error) {
-	var base aws.CredentialsProvider
-	switch {
-	case h.base != nil:
-		b, err := a.build(ctx, h.base)
-		if err != nil {
-			return nil, err
-		}
-		base = b
-	case h.static != nil:
-		base = credproc.Static{Creds: *h.static}
-	case h.process != "":
-		base = processcreds.NewProvider(h.process, func(o *processcreds.Options) { o.Timeout = 30 * time.Second })
-	case h.source == "env":
-		base = credproc.Env{Getenv: a.env.Getenv}
-	case h.source == "imds":
-		c, err := a.imds().Retrieve(ctx)
-		if err != nil {
-			return nil, err
-		}
-		a.debugf("base credentials: instance role from %s, key %s, expires %s", a.imds().Endpoint.Base(), credproc.RedactKeyID(c.AccessKeyID), c.Expires.UTC().Format(time.RFC3339))
-		base = credproc.Static{Creds: c}
+	base, err := a.baseProvider(ctx, h)
+	if err != nil {
+		return nil, err
 	}
 	role, shown, err := a.hopRole(ctx, h)
 	if err != nil {
@@ -326,6 +308,28 @@ func (a *app) build(ctx context.Context, h *hop) (aws.CredentialsProvider, error
 	}
 	a.debugf("assume %s: session %s, duration %v, region %s, endpoint %s", role.ARN, role.SessionName, role.Duration, role.Region, shown)
 	return a.assume(h, role, shown, base), nil
+}
+
+// baseProvider provides a hop's base credentials: the hop below it, static
+// keys, a credential_process command, the environment, or instance metadata
+// (read now, so that its errors come first).
+func (a *app) baseProvider(ctx context.Context, h *hop) (aws.CredentialsProvider, error) {
+	switch {
+	case h.base != nil:
+		return a.build(ctx, h.base)
+	case h.static != nil:
+		return credproc.Static{Creds: *h.static}, nil
+	case h.process != "":
+		return processcreds.NewProvider(h.process, func(o *processcreds.Options) { o.Timeout = 30 * time.Second }), nil
+	case h.source == "env":
+		return credproc.Env{Getenv: a.env.Getenv}, nil
+	}
+	c, err := a.imds().Retrieve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.debugf("base credentials: instance role from %s, key %s, expires %s", a.imds().Endpoint.Base(), credproc.RedactKeyID(c.AccessKeyID), c.Expires.UTC().Format(time.RFC3339))
+	return credproc.Static{Creds: c}, nil
 }
 
 // assume is the AssumeRole provider of a hop whose role is complete.

@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
@@ -212,19 +211,15 @@ func (d *doctor) wiring(r *resolver, profile string, keys map[string]string) {
 
 // source checks the base credentials of the bottom hop.
 func (d *doctor) source(ctx context.Context, h *hop) (aws.Credentials, bool) {
-	var p aws.CredentialsProvider
-	name := "source"
-	switch {
-	case h.static != nil:
-		p = credproc.Static{Creds: *h.static}
-	case h.process != "":
-		p = processcreds.NewProvider(h.process, func(o *processcreds.Options) { o.Timeout = 30 * time.Second })
-	case h.source == "env":
-		p = credproc.Env{Getenv: d.a.env.Getenv}
-	default:
-		return d.metadata(ctx)
+	if h.source == "imds" {
+		return d.metadata(ctx) // link by link
 	}
-	c, err := p.Retrieve(ctx)
+	name := "source"
+	var c aws.Credentials
+	p, err := d.a.baseProvider(ctx, h)
+	if err == nil {
+		c, err = p.Retrieve(ctx)
+	}
 	if err != nil {
 		d.fail(name, credproc.Errorf(credproc.KindBase, "base credentials: %v", err))
 		return c, false
