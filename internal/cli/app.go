@@ -80,10 +80,7 @@ func Main(env Env) int {
 // permuteArgs lets flags follow the profile name: it finds the command and
 // moves its flags in front of its positional arguments.
 func (a *app) permuteArgs(app *cli.App, args []string) []string {
-	for i := 1; i < len(args); i++ {
-		if strings.HasPrefix(args[i], "-") {
-			continue // global flags are all booleans
-		}
+	if i := commandArg(args); i > 0 {
 		if cmd := app.Command(args[i]); cmd != nil {
 			// Descend into subcommands (cache list, cache clear).
 			for i+1 < len(args) && len(cmd.Subcommands) > 0 {
@@ -100,9 +97,20 @@ func (a *app) permuteArgs(app *cli.App, args []string) []string {
 			}
 			return append(out, permuteUpTo(args[i+1:], cmd.Flags, maxPos)...)
 		}
-		break
 	}
 	return args
+}
+
+// commandArg is the index of the command's name in args: the first word
+// after the program that is not a flag (global flags are all booleans), or
+// -1 when there is none.
+func commandArg(args []string) int {
+	for i := 1; i < len(args); i++ {
+		if !strings.HasPrefix(args[i], "-") {
+			return i
+		}
+	}
+	return -1
 }
 
 // commandNames are xrole's commands, in help order; command builds one.
@@ -136,14 +144,10 @@ func (a *app) command(name string) *cli.Command {
 // one: the warm path of `xrole process` then builds one command's flags,
 // not every command's. Help and mistakes get the whole app.
 func (a *app) cliAppFor(args []string) *cli.App {
-	for _, arg := range args[1:] {
-		if strings.HasPrefix(arg, "-") {
-			continue // global flags are all booleans
-		}
-		if c := a.command(arg); c != nil {
+	if i := commandArg(args); i > 0 {
+		if c := a.command(args[i]); c != nil {
 			return a.newApp([]*cli.Command{c})
 		}
-		break
 	}
 	return a.cliApp()
 }

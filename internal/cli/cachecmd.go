@@ -46,7 +46,7 @@ func (a *app) cacheCommand() *cli.Command {
 // auto). The profile's xrole_cache key is not read: the commands act on a
 // whole store.
 func (a *app) cacheStore(c *cli.Context) (cache.Store, cacheConfig, error) {
-	cc, err := a.cacheSettings(lookup{c: c, useEnv: true, getenv: a.env.Getenv})
+	cc, err := a.cacheSettings(commandLookup(c, a.env.Getenv, nil, ""))
 	if err != nil {
 		return nil, cc, err
 	}

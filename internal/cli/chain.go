@@ -73,11 +73,7 @@ func (r *resolver) topLookup(c *cli.Context, profile string) (lookup, error) {
 			return lookup{}, r.unknownProfile(profile)
 		}
 	}
-	l := lookup{c: c, useEnv: true, getenv: r.getenv, keys: keys, profile: profile}
-	if c != nil {
-		l.set = flagsSet(c)
-	}
-	return l, nil
+	return commandLookup(c, r.getenv, keys, profile), nil
 }
 
 func (r *resolver) unknownProfile(name string) error {

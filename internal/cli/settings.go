@@ -83,15 +83,13 @@ func flagsSet(c *cli.Context) map[string]bool {
 	return set
 }
 
-func (l lookup) isSet(s setting) bool {
-	if l.c == nil {
-		return false
-	}
-	if l.set == nil {
-		return l.c.IsSet(s.flag)
-	}
-	return l.set[s.flag]
+// commandLookup reads a command's flags, then XROLE_* variables, then the
+// profile's keys (nil: no profile).
+func commandLookup(c *cli.Context, getenv func(string) string, keys map[string]string, profile string) lookup {
+	return lookup{c: c, set: flagsSet(c), useEnv: true, getenv: getenv, keys: keys, profile: profile}
 }
+
+func (l lookup) isSet(s setting) bool { return l.set[s.flag] }
 
 func (l lookup) get(s setting) (string, origin) {
 	if l.isSet(s) {
