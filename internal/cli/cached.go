@@ -124,15 +124,7 @@ func label(h *hop) string {
 // cachedCredentials serves the chain from the cache when it can: the warm
 // path reads one entry and builds no SDK client.
 func (a *app) cachedCredentials(ctx context.Context, c *cli.Context, profile string) (aws.Credentials, *hop, error) {
-	r, err := newResolver(a.env.Getenv)
-	if err != nil {
-		return aws.Credentials{}, nil, err
-	}
-	l, err := r.topLookup(c, profile)
-	if err != nil {
-		return aws.Credentials{}, nil, err
-	}
-	h, err := r.hop(l, []string{profile})
+	_, l, h, err := a.resolve(c, profile)
 	if err != nil {
 		return aws.Credentials{}, nil, err
 	}

@@ -62,6 +62,21 @@ func newResolver(getenv func(string) string) (*resolver, error) {
 	return &resolver{getenv: getenv, config: cfg, credsPath: credsPath}, nil
 }
 
+// resolve reads the config file and resolves the command's chain: its
+// settings (flags, variables, the profile's keys) and its top hop.
+func (a *app) resolve(c *cli.Context, profile string) (*resolver, lookup, *hop, error) {
+	r, err := newResolver(a.env.Getenv)
+	if err != nil {
+		return nil, lookup{}, nil, err
+	}
+	l, err := r.topLookup(c, profile)
+	if err != nil {
+		return r, lookup{}, nil, err
+	}
+	h, err := r.hop(l, []string{profile})
+	return r, l, h, err
+}
+
 // topLookup reads the command's settings: flags, XROLE_* variables, then
 // the profile's keys.
 func (r *resolver) topLookup(c *cli.Context, profile string) (lookup, error) {

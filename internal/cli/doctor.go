@@ -143,22 +143,7 @@ func (d *doctor) print(profile string, failed bool) {
 
 // run walks the chain, stopping at the first failure.
 func (d *doctor) run(ctx context.Context, profile string) {
-	a := d.a
-	r, err := newResolver(a.env.Getenv)
-	if err != nil {
-		d.fail("config", err)
-		return
-	}
-	l, err := r.topLookup(d.c, profile)
-	if err != nil {
-		d.fail("config", err)
-		return
-	}
-	var visited []string
-	if profile != "" {
-		visited = []string{profile}
-	}
-	top, err := r.hop(l, visited)
+	r, l, top, err := d.a.resolve(d.c, profile)
 	if err != nil {
 		d.fail("config", err)
 		return
