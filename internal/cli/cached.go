@@ -65,24 +65,36 @@ func (a *app) cacheSettings(l lookup) (cacheConfig, error) {
 // other failure leaves the command working without a cache, with a
 // warning.
 func (a *app) openStore(cc cacheConfig) (cache.Store, error) {
-	s, err := cache.Open(cc.spec, cache.Options{
-		Dir: cc.dir, Password: a.env.Getenv("XROLE_KEYRING_PASSWORD"),
-		Warn: a.warn, Debugf: a.debugf,
-	})
+	s, fatal, err := a.openCache(cc)
 	if err == nil {
 		return s, nil
 	}
-	var unsafe *cache.UnsafeDirError
-	switch {
-	case errors.As(err, &unsafe):
-		return nil, credproc.Errorf(credproc.KindConfig, "%v", err).
-			WithHint("run: chmod 700 %s (and make sure you own it), or set XDG_CACHE_HOME to a private directory", unsafe.Dir)
-	case errors.Is(err, cache.ErrNoPassword):
-		return nil, credproc.Errorf(credproc.KindConfig, "%v", err).
-			WithHint("export XROLE_KEYRING_PASSWORD, or choose another backend with --cache")
+	if fatal {
+		return nil, err
 	}
 	a.warn("cache " + cc.spec + " unavailable, continuing without it: " + err.Error())
 	return cache.None{}, nil
+}
+
+// openCache opens the configured store, or explains why it cannot, with
+// the fix; fatal says the command must not go on without it.
+func (a *app) openCache(cc cacheConfig) (s cache.Store, fatal bool, err *credproc.Error) {
+	s, oerr := cache.Open(cc.spec, cache.Options{
+		Dir: cc.dir, Password: a.env.Getenv("XROLE_KEYRING_PASSWORD"),
+		Warn: a.warn, Debugf: a.debugf,
+	})
+	if oerr == nil {
+		return s, false, nil
+	}
+	e := credproc.Errorf(credproc.KindConfig, "%v", oerr)
+	var unsafe *cache.UnsafeDirError
+	switch {
+	case errors.As(oerr, &unsafe):
+		return nil, true, e.WithHint("run: chmod 700 %s (and make sure you own it), or set XDG_CACHE_HOME to a private directory", unsafe.Dir)
+	case errors.Is(oerr, cache.ErrNoPassword):
+		return nil, true, e.WithHint("export XROLE_KEYRING_PASSWORD, or choose another backend with --cache")
+	}
+	return nil, false, e.WithHint("make %s a directory you own (mode 700), or choose another backend with --cache (xrole still works without a cache, one STS call each time)", cc.dir)
 }
 
 // warn prints one warning line.

@@ -518,19 +518,9 @@ func (d *doctor) cache(l lookup) {
 		d.ok("cache", "none (every call goes to STS)")
 		return
 	}
-	s, err := cache.Open(cc.spec, cache.Options{Dir: cc.dir, Password: a.env.Getenv("XROLE_KEYRING_PASSWORD"), Debugf: a.debugf})
-	if err != nil {
-		e := credproc.Errorf(credproc.KindConfig, "cache %s: %v", cc.spec, err)
-		var unsafe *cache.UnsafeDirError
-		switch {
-		case errors.As(err, &unsafe):
-			e.WithHint("run: chmod 700 %s (and make sure you own it), or set XDG_CACHE_HOME to a private directory", unsafe.Dir)
-		case errors.Is(err, cache.ErrNoPassword):
-			e.WithHint("export XROLE_KEYRING_PASSWORD, or choose another backend with --cache")
-		default:
-			e.WithHint("make %s a directory you own (mode 700), or choose another backend with --cache (xrole still works without a cache, one STS call each time)", cc.dir)
-		}
-		d.fail("cache", e)
+	s, _, oerr := a.openCache(cc)
+	if oerr != nil {
+		d.fail("cache", fmt.Errorf("cache %s: %w", cc.spec, oerr))
 		return
 	}
 	b := make([]byte, 8)
