@@ -153,7 +153,7 @@ func (a *Assume) explain(base aws.Credentials, err error) error {
 	var ne net.Error
 	var op *smithy.OperationError
 	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &op) {
-		return Errorf(KindUnavailable, "assume %q: STS at %s unreachable: %s", arn, a.Endpoint, rootCause(err)).
+		return Errorf(KindUnavailable, "assume %q: STS at %s unreachable: %s", arn, a.Endpoint, RootCause(err)).
 			WithHint("check network access to the STS endpoint (a VPC endpoint for STS, or a proxy via HTTPS_PROXY)")
 	}
 	return fmt.Errorf("assume %q: %w", arn, err)

@@ -302,7 +302,7 @@ func (p *IMDS) explain(ctx context.Context, what string, err error) error {
 		return Errorf(KindBase, "%s: instance metadata at %s does not answer (timed out)", what, base).
 			WithHint("not on EC2? choose another source with --source env or --source profile:NAME (profile key xrole_source)")
 	default:
-		return Errorf(KindBase, "%s: instance metadata at %s unreachable: %s", what, base, rootCause(me.err)).
+		return Errorf(KindBase, "%s: instance metadata at %s unreachable: %s", what, base, RootCause(me.err)).
 			WithHint("not on EC2? choose another source with --source env or --source profile:NAME (profile key xrole_source)")
 	}
 }
@@ -312,9 +312,9 @@ func isTimeout(err error) bool {
 	return errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout())
 }
 
-// rootCause returns the innermost error's text, without the wrapping that
+// RootCause returns the innermost error's text, without the wrapping that
 // repeats URLs and operation names.
-func rootCause(err error) string {
+func RootCause(err error) string {
 	for {
 		u := errors.Unwrap(err)
 		if u == nil {

@@ -34,7 +34,7 @@ func (s *Side) fail(call, resource string, err error) error {
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
-		return credproc.Errorf(credproc.KindUnavailable, "%s: %s%s: %s", where, call, on, rootCause(err)).
+		return credproc.Errorf(credproc.KindUnavailable, "%s: %s%s: %s", where, call, on, credproc.RootCause(err)).
 			WithHint("check network access to the AWS endpoints (or HTTPS_PROXY)")
 	}
 	code, msg := ae.ErrorCode(), ae.ErrorMessage()
@@ -49,14 +49,4 @@ func (s *Side) fail(call, resource string, err error) error {
 		return credproc.Errorf(credproc.KindUnavailable, "%s: %s%s throttled after retries: %s", where, call, on, code)
 	}
 	return credproc.Errorf(credproc.KindUnexpected, "%s: %s%s: %s: %s", where, call, on, code, msg)
-}
-
-func rootCause(err error) string {
-	for {
-		u := errors.Unwrap(err)
-		if u == nil {
-			return err.Error()
-		}
-		err = u
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 	"time"
@@ -412,7 +413,7 @@ func (d *doctor) explainDenial(ctx context.Context, r *resolver, h *hop, role cr
 	if profile == "" {
 		profile = "PROFILE"
 	}
-	setupHint := fmt.Sprintf("xrole setup --target-profile ADMIN --source-profile ADMIN --role-name %s --source-role %s (merges it, removes nothing)", pathBase(role.ARN), caller)
+	setupHint := fmt.Sprintf("xrole setup --target-profile ADMIN --source-profile ADMIN --role-name %s --source-role %s (merges it, removes nothing)", path.Base(role.ARN), caller)
 	identityMissing := denyf("%s may not call sts:AssumeRole on %s: no identity-based policy of the caller allows it", caller, role.ARN).
 		WithHint("allow it in the caller's account: %s", setupHint)
 	if strings.Contains(denied.Error(), "no identity-based policy allows") {
@@ -430,7 +431,7 @@ func (d *doctor) explainDenial(ctx context.Context, r *resolver, h *hop, role cr
 	if err != nil {
 		return denyf("AssumeRole on %s denied; --target-profile: %v", role.ARN, err)
 	}
-	out, err := ac.IAM().GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(pathBase(role.ARN))})
+	out, err := ac.IAM().GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(path.Base(role.ARN))})
 	if err != nil {
 		return denyf("AssumeRole on %s denied, and --target-profile %s cannot read the role: %v", role.ARN, tp, oneLine(err.Error())).
 			WithHint("give --target-profile iam:GetRole on %s, or compare its trust policy with %s and xrole_external_id by hand", role.ARN, caller)
@@ -465,7 +466,7 @@ func (d *doctor) callerAllows(ctx context.Context, r *resolver, caller string, b
 		return false, false
 	}
 	ac := &account{r: r, creds: credproc.Static{Creds: base}}
-	c, role := ac.IAM(), pathBase(caller)
+	c, role := ac.IAM(), path.Base(caller)
 	names, err := c.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String(role)})
 	if err != nil {
 		return false, false
@@ -497,13 +498,6 @@ func (d *doctor) callerAllows(ctx context.Context, r *resolver, caller string, b
 		}
 	}
 	return false, true
-}
-
-func pathBase(arn string) string {
-	if i := strings.LastIndexByte(arn, '/'); i >= 0 {
-		return arn[i+1:]
-	}
-	return arn
 }
 
 // cache opens the configured store and writes, reads and deletes a probe entry.
