@@ -175,27 +175,36 @@ type STSConfig struct {
 	HTTP     *http.Client
 	// MaxAttempts bounds the tries of one call, throttling included (default 5).
 	MaxAttempts int
+	// Credentials signs every call; nil leaves them to each call (Assume
+	// passes the base credentials per call).
+	Credentials aws.CredentialsProvider
 }
 
-// NewSTSClient builds an STS client explicitly: the given region and
-// endpoint, standard retries with backoff on throttling and 5xx, and no
-// credentials of its own (Assume passes them per call).
-func NewSTSClient(c STSConfig) *sts.Client {
-	attempts := c.MaxAttempts
+// NewRetryer is the retry policy of xrole's AWS clients: standard retries
+// with backoff on throttling and 5xx, at most attempts tries (default 5),
+// pauses of at most 2 s.
+func NewRetryer(attempts int) aws.Retryer {
 	if attempts <= 0 {
 		attempts = 5
 	}
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = attempts
+		o.MaxBackoff = 2 * time.Second
+	})
+}
+
+// NewSTSClient builds an STS client explicitly: the given region and
+// endpoint, and NewRetryer's retries.
+func NewSTSClient(c STSConfig) *sts.Client {
 	hc := c.HTTP
 	if hc == nil {
 		hc = AWSHTTPClient()
 	}
 	o := sts.Options{
-		Region:     c.Region,
-		HTTPClient: hc,
-		Retryer: retry.NewStandard(func(o *retry.StandardOptions) {
-			o.MaxAttempts = attempts
-			o.MaxBackoff = 2 * time.Second
-		}),
+		Region:      c.Region,
+		HTTPClient:  hc,
+		Retryer:     NewRetryer(c.MaxAttempts),
+		Credentials: c.Credentials,
 	}
 	if c.Endpoint != "" {
 		o.BaseEndpoint = aws.String(c.Endpoint)

@@ -3,10 +3,8 @@ package cli
 import (
 	"context"
 	"strings"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
@@ -43,13 +41,6 @@ func (a *app) profileAccount(ctx context.Context, r *resolver, name, region stri
 	return &account{r: r, profile: name, keys: keys, creds: aws.NewCredentialsCache(p), region: region}, nil
 }
 
-func retryer() aws.Retryer {
-	return retry.NewStandard(func(o *retry.StandardOptions) {
-		o.MaxAttempts = 5
-		o.MaxBackoff = 2 * time.Second
-	})
-}
-
 // globalRegion is where a global service (IAM, and STS when no region is
 // known) is signed: us-east-1, or the region's own partition.
 func (ac *account) globalRegion() string {
@@ -68,7 +59,7 @@ func (ac *account) endpoint(service string) *string {
 
 func (ac *account) IAM() *iam.Client {
 	return iam.New(iam.Options{Region: ac.globalRegion(), Credentials: ac.creds, HTTPClient: credproc.AWSHTTPClient(),
-		Retryer: retryer(), BaseEndpoint: ac.endpoint("iam")})
+		Retryer: credproc.NewRetryer(0), BaseEndpoint: ac.endpoint("iam")})
 }
 
 func (ac *account) STS() *sts.Client {
@@ -76,8 +67,7 @@ func (ac *account) STS() *sts.Client {
 	if region == "" {
 		region = ac.globalRegion()
 	}
-	return sts.New(sts.Options{Region: region, Credentials: ac.creds, HTTPClient: credproc.AWSHTTPClient(),
-		Retryer: retryer(), BaseEndpoint: ac.endpoint("sts")})
+	return credproc.NewSTSClient(credproc.STSConfig{Region: region, Endpoint: ac.r.endpoint(ac.keys, "sts"), Credentials: ac.creds})
 }
 
 func (ac *account) EC2() *setup.EC2 {
