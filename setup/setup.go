@@ -202,16 +202,23 @@ func (p *planner) sourceRole(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("source role %s trust policy: %w", name, err)
 	}
-	a := Action{Verb: Unchanged, Side: s, What: "instance role " + name + " trusted by ec2.amazonaws.com", Doc: doc}
-	if changed {
-		a.Verb, a.Note = Update, "ec2.amazonaws.com added; the other statements stay"
-		a.apply = func(ctx context.Context) error {
-			_, err := s.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(name), PolicyDocument: aws.String(doc)})
-			return s.fail("iam:UpdateAssumeRolePolicy", "role/"+name, err)
-		}
-	}
-	p.add(a)
+	p.add(trustPolicy(s, name, "instance role "+name+" trusted by ec2.amazonaws.com", doc, changed, "ec2.amazonaws.com added; the other statements stay"))
 	return nil
+}
+
+// trustPolicy is the action that updates an existing role's trust policy
+// to doc when the merge changed it (with note), else unchanged.
+func trustPolicy(side *Side, role, what, doc string, changed bool, note string) Action {
+	a := Action{Verb: Unchanged, Side: side, What: what, Doc: doc}
+	if !changed {
+		return a
+	}
+	a.Verb, a.Note = Update, note
+	a.apply = func(ctx context.Context) error {
+		_, err := side.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(role), PolicyDocument: aws.String(doc)})
+		return side.fail("iam:UpdateAssumeRolePolicy", "role/"+role, err)
+	}
+	return a
 }
 
 func (p *planner) sourceRoleName() string { return path.Base(p.plan.SourceRoleARN) }
@@ -263,15 +270,7 @@ func (p *planner) targetRole(ctx context.Context) error {
 		}})
 		return nil
 	}
-	a := Action{Verb: Unchanged, Side: t, What: "trust policy of role " + name, Doc: doc}
-	if changed {
-		a.Verb, a.Note = Update, "merged: the statements already there stay as they are"
-		a.apply = func(ctx context.Context) error {
-			_, err := t.IAM.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String(name), PolicyDocument: aws.String(doc)})
-			return t.fail("iam:UpdateAssumeRolePolicy", "role/"+name, err)
-		}
-	}
-	p.add(a)
+	p.add(trustPolicy(t, name, "trust policy of role "+name, doc, changed, "merged: the statements already there stay as they are"))
 	if maxSession > 0 {
 		cur := aws.ToInt32(role.MaxSessionDuration)
 		a := Action{Verb: Unchanged, Side: t, What: fmt.Sprintf("max session duration of role %s: %s", name, p.o.MaxSession)}
