@@ -26,8 +26,7 @@ func withTargetAdmin(t *testing.T, e *env) {
 		t.Fatal(err)
 	}
 	e.vars["AWS_ENDPOINT_URL_IAM"] = e.stsURL
-	creds := fmt.Sprintf("[tgt-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n", admin.AccessKeyID, admin.SecretAccessKey)
-	if err := os.WriteFile(e.vars["AWS_SHARED_CREDENTIALS_FILE"], []byte(creds), 0o600); err != nil {
+	if err := os.WriteFile(e.vars["AWS_SHARED_CREDENTIALS_FILE"], []byte(admin.Profile("tgt-admin")), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -54,17 +53,8 @@ func readmeBlocks(t *testing.T, heading string) []string {
 // programs of the last block).
 func TestReadmeWalkthrough(t *testing.T) {
 	b := newBareEnv(t)
-	ctx := context.Background()
-	readOnly, err := moto.CreatePolicy(ctx, motoworld.TargetAccount, "ReadOnly-"+b.world.Name,
-		motoworld.Policy{Version: "2012-10-17", Statement: []motoworld.Statement{{Effect: "Allow", Action: "s3:Get*", Resource: "*"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	creds := fmt.Sprintf("[ops-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[prod-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-		b.bare.SourceAdmin.AccessKeyID, b.bare.SourceAdmin.SecretAccessKey, b.bare.TargetAdmin.AccessKeyID, b.bare.TargetAdmin.SecretAccessKey)
-	if err := os.WriteFile(b.vars["AWS_SHARED_CREDENTIALS_FILE"], []byte(creds), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	readOnly := b.readPolicy("ReadOnly")
+	b.adminProfiles("ops-admin", "prod-admin")
 	blocks := readmeBlocks(t, "## Five minutes on EC2")
 	if len(blocks) != 4 || blocks[2] != "xrole doctor prod" {
 		t.Fatalf("the walkthrough has %d shell blocks, the test knows 4 (setup, configure, doctor, use): update it\n%q", len(blocks), blocks)

@@ -41,12 +41,30 @@ func newBareEnv(t *testing.T) *bareEnv {
 	// IAM and EC2 go through the guard too, so that tests can deny calls.
 	e.vars["AWS_ENDPOINT_URL_IAM"] = e.stsURL
 	e.vars["AWS_ENDPOINT_URL_EC2"] = e.stsURL
-	creds := fmt.Sprintf("[src-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[tgt-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-		bare.SourceAdmin.AccessKeyID, bare.SourceAdmin.SecretAccessKey, bare.TargetAdmin.AccessKeyID, bare.TargetAdmin.SecretAccessKey)
-	if err := os.WriteFile(e.vars["AWS_SHARED_CREDENTIALS_FILE"], []byte(creds), 0o600); err != nil {
-		t.Fatal(err)
+	b := &bareEnv{env: e, bare: bare}
+	b.adminProfiles("src-admin", "tgt-admin")
+	return b
+}
+
+// adminProfiles writes the credentials file with the administrators'
+// profiles under the given names.
+func (b *bareEnv) adminProfiles(source, target string) {
+	b.t.Helper()
+	if err := os.WriteFile(b.vars["AWS_SHARED_CREDENTIALS_FILE"], []byte(b.bare.AdminCredentials(source, target)), 0o600); err != nil {
+		b.t.Fatal(err)
 	}
-	return &bareEnv{env: e, bare: bare}
+}
+
+// readPolicy creates a customer managed policy in the target account (moto
+// does not preload AWS's own) and returns its ARN.
+func (b *bareEnv) readPolicy(name string) string {
+	b.t.Helper()
+	arn, err := moto.CreatePolicy(context.Background(), motoworld.TargetAccount, name+"-"+b.world.Name,
+		motoworld.Policy{Version: "2012-10-17", Statement: []motoworld.Statement{{Effect: "Allow", Action: "s3:Get*", Resource: "*"}}})
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return arn
 }
 
 func (b *bareEnv) setup(extra ...string) result {
@@ -84,11 +102,7 @@ func (b *bareEnv) writes(from int) ([]string, int) {
 func TestSetupFromBareWorld(t *testing.T) {
 	b := newBareEnv(t)
 	ctx := context.Background()
-	readOnly, err := moto.CreatePolicy(ctx, motoworld.TargetAccount, "read-"+b.world.Name,
-		motoworld.Policy{Version: "2012-10-17", Statement: []motoworld.Statement{{Effect: "Allow", Action: "s3:Get*", Resource: "*"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	readOnly := b.readPolicy("read")
 	policyFile := filepath.Join(b.home, "perm.json")
 	if err := os.WriteFile(policyFile, []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:Describe*","Resource":"*"}]}`), 0o600); err != nil {
 		t.Fatal(err)

@@ -55,9 +55,7 @@ func StartBareStage(ctx context.Context, dir, name string) (*Stage, error) {
 		}
 		s.World, s.Bare = &b.World, b
 		s.Profile = "# the AWS config file before xrole setup\n[default]\nregion = " + Region + "\n"
-		creds := fmt.Sprintf("[source-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n\n[target-admin]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
-			b.SourceAdmin.AccessKeyID, b.SourceAdmin.SecretAccessKey, b.TargetAdmin.AccessKeyID, b.TargetAdmin.SecretAccessKey)
-		return os.WriteFile(s.Credentials(), []byte(creds), 0o600)
+		return os.WriteFile(s.Credentials(), []byte(b.AdminCredentials("source-admin", "target-admin")), 0o600)
 	})
 }
 

@@ -162,6 +162,17 @@ type Admin struct {
 	ARN, AccessKeyID, SecretAccessKey string
 }
 
+// Profile is a section of an AWS credentials file holding the admin's keys.
+func (a Admin) Profile(name string) string {
+	return fmt.Sprintf("[%s]\naws_access_key_id = %s\naws_secret_access_key = %s\n", name, a.AccessKeyID, a.SecretAccessKey)
+}
+
+// AdminCredentials is an AWS credentials file with the source and target
+// administrators' profiles under the given names.
+func (b *Bare) AdminCredentials(source, target string) string {
+	return b.SourceAdmin.Profile(source) + "\n" + b.TargetAdmin.Profile(target)
+}
+
 // NewAdmin creates an administrator user in account; moto maps its key to
 // the account, so calls made with it land there.
 func (m *Moto) NewAdmin(ctx context.Context, account, name string) (Admin, error) {
